@@ -1,0 +1,45 @@
+# caudal: two commands from a fresh clone. `make up` runs the main job, `make test` the suite.
+# Both bootstrap .venv from nothing.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+# The reference library for `make compat`: Prefect 0.15.9 on Python 3.9 (pyenv has it here).
+PY39 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.9*/bin/python3.9) $(shell command -v python3.9 2>/dev/null))
+COMPAT_VENV := .compat-venv
+COMPAT_STAMP := $(COMPAT_VENV)/.installed-stamp
+
+.PHONY: up test lint compat bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+$(COMPAT_STAMP):
+	@test -n "$(PY39)" || { echo "make compat needs Python 3.9 (pyenv install 3.9) for Prefect 0.15.9"; exit 1; }
+	test -x $(COMPAT_VENV)/bin/python || $(PY39) -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/python -m pip install -q --disable-pip-version-check \
+		prefect==0.15.9 'marshmallow<3.20' 'pendulum<3' pandas requests
+	touch $@
+
+up: $(STAMP)
+	$(PY) examples/users_report/up.py
+
+test: $(STAMP) $(COMPAT_STAMP)
+	$(PY) -m ruff check src tests examples benchmarks compat
+	CAUDAL_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests examples benchmarks compat
+
+compat: $(STAMP) $(COMPAT_STAMP)
+	$(PY) compat/run.py --prefect-python $(COMPAT_VENV)/bin/python
+
+bench: $(STAMP) $(COMPAT_STAMP)
+	$(PY) benchmarks/engine.py --prefect-python $(COMPAT_VENV)/bin/python
+
+clean:
+	rm -rf $(VENV) $(COMPAT_VENV) build dist src/*.egg-info

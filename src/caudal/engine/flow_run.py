@@ -1,0 +1,136 @@
+"""What ``flow.run()`` does: check the parameters, run the flow, wait for retries, run again.
+
+Kept apart from ``Flow`` so that building a flow never loads the engine.
+"""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from caudal.engine.state import Mapped, Paused, Resume, Scheduled, State
+from caudal.exceptions import MissingParameterError, NotAvailableError, UnknownParameterError
+
+if TYPE_CHECKING:
+    from caudal.core.flow import Flow
+    from caudal.core.task import Task
+
+__all__ = ["resolve_parameters", "run_flow_locally"]
+
+RUNNER_KWARGS = {
+    "state", "task_states", "return_tasks", "task_runner_state_handlers", "executor",
+    "context", "task_contexts",
+}
+
+
+def resolve_parameters(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameter values for a run: defaults overlaid with ``given``.
+
+    Raises:
+        UnknownParameterError: a name in ``given`` is not a parameter of the flow.
+        MissingParameterError: a required parameter is not in ``given``.
+    """
+    params = {p.name: p for p in flow.parameters()}
+    unknown = sorted(set(given) - set(params))
+    if unknown:
+        known = ", ".join(f"'{n}'" for n in sorted(params)) or "none"
+        names = ", ".join(f"'{n}'" for n in unknown)
+        raise UnknownParameterError(
+            f"Flow '{flow.name}' has no parameter {names}; its parameters are: {known}."
+        )
+    missing = sorted(n for n, p in params.items() if p.required and n not in given)
+    if missing:
+        names = ", ".join(f"'{n}'" for n in missing)
+        raise MissingParameterError(
+            f"Parameter {names} is required by flow '{flow.name}' and has no default. "
+            f"Pass it as flow.run({missing[0]}=...)."
+        )
+    values = {n: p.default for n, p in params.items() if not p.required}
+    values.update(given)
+    return values
+
+
+def run_flow_locally(
+    flow: Flow,
+    parameters: Mapping[str, Any] | None = None,
+    run_on_schedule: bool | None = None,
+    runner_cls: type | None = None,
+    **kwargs: Any,
+) -> State:
+    """Run ``flow`` in this process until no task is waiting for a retry; return its state."""
+    from caudal.engine.flow_runner import FlowRunner
+
+    names = {p.name for p in flow.parameters()}
+    given = dict(parameters or {})
+    runner_kwargs: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        if key in names:
+            given[key] = value
+        elif key in RUNNER_KWARGS:
+            runner_kwargs[key] = value
+        else:
+            given[key] = value  # reported below as an unknown parameter, by name
+    values = resolve_parameters(flow, given)
+    flow.validate()
+    if flow.schedule is not None and run_on_schedule is not False:
+        raise NotAvailableError("running a flow on its schedule with flow.run()",
+                                "the schedules issue; pass run_on_schedule=False to run once now")
+
+    runner_kwargs.setdefault("return_tasks", flow.tasks)
+    task_states: dict[Task, State] = dict(runner_kwargs.pop("task_states", None) or {})
+    state = runner_kwargs.pop("state", None)
+    runner_cls = runner_cls or FlowRunner
+    while True:
+        state = runner_cls(flow=flow).run(state=state, task_states=task_states,
+                                          parameters=values, **runner_kwargs)
+        if not state.is_running():
+            return state
+        task_states.update(state.result or {})
+        waiting = _waiting_states(task_states)
+        paused = [(t, s) for t, s in waiting if isinstance(s, Paused)]
+        if paused:
+            if not _resume_paused(flow, paused, task_states):
+                return state
+            continue
+        if not waiting:
+            return state
+        next_start = min(s.start_time for _, s in waiting)  # type: ignore[attr-defined]
+        delay = (next_start - datetime.datetime.now(datetime.UTC)).total_seconds()
+        if delay > 0:
+            flow.logger.info("Waiting for next available Task run at %s", next_start.isoformat())
+            time.sleep(delay)
+
+
+def _waiting_states(task_states: Mapping[Task, State]) -> list[tuple[Task, State]]:
+    """Scheduled (retrying or paused) task states, children of mapped tasks included."""
+    found = []
+    for task, st in task_states.items():
+        children = st.map_states if isinstance(st, Mapped) else [st]
+        found.extend((task, c) for c in children if isinstance(c, Scheduled))
+    return found
+
+
+def _resume_paused(flow: Flow, paused: list[tuple[Task, State]],
+                   task_states: dict[Task, State]) -> bool:
+    """Ask at the terminal whether to resume paused tasks; False when nobody can answer."""
+    if not sys.stdin or not sys.stdin.isatty():
+        names = ", ".join(sorted({f"'{t.name}'" for t, _ in paused}))
+        flow.logger.warning(
+            "Task %s is Paused and this run has no terminal to resume it from; the flow run "
+            "stays Running. Resume it through the caudal server, or run the flow again with "
+            "task_states={task: Resume()}.", names,
+        )
+        return False
+    for task, st in paused:
+        answer = input(f"{task} is currently Paused; enter 'y' to resume:\n")
+        if answer.strip().lower() != "y":
+            return False
+        if isinstance(task_states.get(task), Mapped):
+            children = task_states[task].map_states  # type: ignore[attr-defined]
+            children[children.index(st)] = Resume()
+        else:
+            task_states[task] = Resume()
+    return True

@@ -1,0 +1,259 @@
+"""FlowRunner: runs every task of a flow in dependency order and decides the flow's state.
+
+The flow's state comes from its reference tasks (terminal tasks by default): Failed if any
+failed, Success if all succeeded, and Running while a terminal task is still unfinished (a
+retry is pending), exactly as Prefect 0.15 decides it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from caudal.engine import signals
+from caudal.engine.state import Failed, Mapped, Pending, Running, State, Success
+from caudal.engine.task_runner import TaskRunner, child_state, flatten_once
+from caudal.exceptions import CaudalSignal
+from caudal.utilities.context import context as _context
+from caudal.utilities.logging import get_logger
+
+if TYPE_CHECKING:
+    from caudal.core.edge import Edge
+    from caudal.core.flow import Flow
+    from caudal.core.task import Task
+    from caudal.executors.base import Executor
+
+__all__ = ["FlowRunner"]
+
+_logger = get_logger("FlowRunner")
+
+
+class FlowRunner:
+    """Runs a flow once, from the given task states, and returns the flow's state.
+
+    Args:
+        flow: the flow to run.
+        task_runner_cls: the TaskRunner class to use for each task.
+        state_handlers: extra flow state handlers, called after the flow's own.
+    """
+
+    def __init__(
+        self,
+        flow: Flow,
+        task_runner_cls: type[TaskRunner] | None = None,
+        state_handlers: Iterable[Callable[..., Any]] | None = None,
+    ) -> None:
+        self.flow = flow
+        self.task_runner_cls = task_runner_cls or TaskRunner
+        self.state_handlers = [*flow.state_handlers, *(state_handlers or ())]
+        self.logger = _logger
+
+    def __repr__(self) -> str:
+        return f"<FlowRunner: {self.flow.name}>"
+
+    def run(
+        self,
+        state: State | None = None,
+        task_states: Mapping[Task, State] | None = None,
+        return_tasks: Iterable[Task] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        task_runner_state_handlers: Iterable[Callable[..., Any]] | None = None,
+        executor: Executor | None = None,
+        context: Mapping[str, Any] | None = None,
+        task_contexts: Mapping[Task, Mapping[str, Any]] | None = None,
+    ) -> State:
+        """Run the flow's tasks; ``state.result`` maps each of ``return_tasks`` to its state."""
+        flow = self.flow
+        ctx = self._run_context(parameters or {}, context or {})
+        previous = _context.replace(ctx)
+        try:
+            self.logger.info("Beginning Flow run for '%s'", flow.name)
+            state = state if state is not None else Pending()
+            if state.is_finished():
+                self.logger.info("Flow run has already finished.")
+                return state
+            try:
+                running = self._change(state, Running(message="Running flow."))
+                if executor is None:
+                    executor = flow.executor if flow.executor is not None else _local()
+                states = self._run_tasks(
+                    dict(task_states or {}), executor, task_contexts or {},
+                    list(task_runner_state_handlers or ()),
+                )
+                state = self._final_state(running, states, set(return_tasks or ()))
+            except signals.ENDRUN as end:
+                state = end.state
+            except Exception as exc:
+                message = f"Unexpected error while running flow: {exc!r}"
+                self.logger.exception(message)
+                state = Failed(message, result=exc)
+        finally:
+            _context.replace(previous)
+        return state
+
+    def _run_context(self, parameters: Mapping[str, Any], extra: Mapping[str, Any]
+                     ) -> dict[str, Any]:
+        now = datetime.datetime.now(datetime.UTC)
+        ctx = _context.to_dict()
+        ctx.update(
+            flow=self.flow,
+            flow_name=self.flow.name,
+            flow_id=None,
+            flow_run_id=str(uuid.uuid4()),
+            flow_run_name=None,
+            project_name=None,
+            parameters=dict(parameters),
+            scheduled_start_time=now,
+            date=now,
+            today=now.strftime("%Y-%m-%d"),
+            yesterday=(now - datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
+            tomorrow=(now + datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
+            today_nodash=now.strftime("%Y%m%d"),
+            yesterday_nodash=(now - datetime.timedelta(days=1)).strftime("%Y%m%d"),
+            tomorrow_nodash=(now + datetime.timedelta(days=1)).strftime("%Y%m%d"),
+            running_with_backend=False,
+            checkpointing=bool(ctx.get("config") and ctx["config"].flows.checkpointing),
+            logger=get_logger(self.flow.name),
+        )
+        ctx.update(extra)
+        return ctx
+
+    def _change(self, old: State, new: State) -> State:
+        """Call the flow's state handlers on a transition; each may replace the new state."""
+        for handler in self.state_handlers:
+            try:
+                new = handler(self.flow, old, new) or new
+            except CaudalSignal:
+                raise
+            except Exception as exc:
+                message = f"Unexpected error while calling state handlers: {exc!r}"
+                self.logger.exception(message)
+                raise signals.ENDRUN(Failed(message, result=exc)) from exc
+        return new
+
+    # ------------------------------------------------------------------ running tasks
+
+    def _run_tasks(
+        self,
+        states: dict[Task, State],
+        executor: Executor,
+        task_contexts: Mapping[Task, Mapping[str, Any]],
+        extra_handlers: list[Callable[..., Any]],
+    ) -> dict[Task, State]:
+        from caudal.tasks.core.constants import Constant  # a core task the engine treats as data
+
+        flow = self.flow
+        upstream_edges = flow.all_upstream_edges()
+        with executor.start():
+            for task in flow.sorted_tasks():
+                prior = states.get(task)
+                if prior is not None and prior.is_finished() and not _has_unfinished(prior):
+                    continue  # done in an earlier round: nothing to run, nothing to log
+                if isinstance(task, Constant):
+                    states[task] = Success(result=task.value)
+                    continue
+                upstream = {
+                    e: states.get(e.upstream_task) or Pending("Task state not available.")
+                    for e in upstream_edges[task]
+                }
+                task_ctx = {**task_contexts.get(task, {}), "task_slug": flow.slugs.get(task)}
+                runner = self.task_runner_cls(task, state_handlers=extra_handlers,
+                                              constants=flow.constants.get(task))
+                if any(e.mapped for e in upstream):
+                    states[task] = self._run_mapped(runner, prior, upstream, task_ctx, executor)
+                else:
+                    states[task] = executor.wait(
+                        executor.submit(runner.run, prior, upstream, task_ctx)
+                    )
+        return states
+
+    def _run_mapped(
+        self,
+        runner: TaskRunner,
+        prior: State | None,
+        upstream: dict[Edge, State],
+        task_ctx: dict[str, Any],
+        executor: Executor,
+    ) -> State:
+        views = {e: _flattened_view(s) if e.flattened else s for e, s in upstream.items()}
+        if isinstance(prior, Mapped):
+            parent = prior  # a later round: only unfinished children run again
+        else:
+            parent = runner.run(prior, views, task_ctx, is_mapped_parent=True)
+            if not isinstance(parent, Mapped):
+                return parent
+        earlier = list(parent.map_states)
+        futures = []
+        for i in range(parent.n_map_states):
+            before = earlier[i] if i < len(earlier) else None
+            if before is not None and before.is_finished():
+                futures.append(before)
+                continue
+            child_upstream = {e: child_state(s, i) if e.mapped else s for e, s in views.items()}
+            futures.append(executor.submit(runner.run, before, child_upstream,
+                                           {**task_ctx, "map_index": i}))
+        parent.map_states = list(executor.wait(futures))
+        return parent
+
+    # ------------------------------------------------------------------ the flow's state
+
+    def _final_state(self, running: State, states: dict[Task, State],
+                     return_tasks: set[Task]) -> State:
+        flow = self.flow
+        return_states = {t: states[t] for t in return_tasks if t in states}
+        key_states = _expand(states.get(t) for t in flow.reference_tasks())
+        terminal_states = _expand(states.get(t) for t in flow.terminal_tasks())
+
+        if not all(s.is_finished() for s in terminal_states):
+            self.logger.info("Flow run RUNNING: terminal tasks are incomplete.")
+            running.result = return_states
+            state = running
+        elif any(s.is_failed() for s in key_states):
+            self.logger.info("Flow run FAILED: some reference tasks failed.")
+            state = Failed(message="Some reference tasks failed.", result=return_states)
+        elif all(s.is_successful() for s in key_states):
+            self.logger.info("Flow run SUCCESS: all reference tasks succeeded")
+            state = Success(message="All reference tasks succeeded.", result=return_states)
+        else:
+            self.logger.info("Flow run SUCCESS: no reference tasks failed")
+            state = Success(message="No reference tasks failed.", result=return_states)
+
+        if flow.terminal_state_handler is not None:
+            changed = flow.terminal_state_handler(flow, state, set(key_states))
+            if changed is not None:
+                state = changed
+        if state is not running:
+            state = self._change(running, state)
+        return state
+
+
+def _local() -> Executor:
+    from caudal.executors.local import LocalExecutor
+
+    return LocalExecutor()
+
+
+def _has_unfinished(state: State) -> bool:
+    return isinstance(state, Mapped) and any(not s.is_finished() for s in state.map_states)
+
+
+def _expand(states: Iterable[State | None]) -> list[State]:
+    """States with mapped parents replaced by their children; a missing state counts Pending."""
+    found: list[State] = []
+    for st in states:
+        if st is None:
+            found.append(Pending("Task state not available."))
+        elif isinstance(st, Mapped):
+            found.extend(st.map_states)
+        else:
+            found.append(st)
+    return found
+
+
+def _flattened_view(state: State) -> State:
+    """What a flattened edge sees: the upstream result (or its children's) flattened once."""
+    if not state.is_successful():
+        return state
+    return Success(message=state.message, result=flatten_once(state.result))

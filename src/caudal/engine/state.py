@@ -1,0 +1,416 @@
+"""Task and flow run states, as Prefect 0.15 names and nests them.
+
+A run moves from ``Pending`` (waiting, possibly ``Scheduled`` for a later time) through
+``Running`` to a ``Finished`` state. The hierarchy carries meaning: ``Skipped``, ``Cached`` and
+``Mapped`` are kinds of ``Success``; ``TimedOut``, ``TriggerFailed`` and ``ValidationFailed``
+are kinds of ``Failed``; ``Retrying`` and ``Paused`` are kinds of ``Scheduled``. So
+``state.is_successful()`` and its siblings answer correctly for every subclass.
+
+States are plain slotted objects: the engine makes a few of them per task, and nothing about
+a state needs validating.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+__all__ = [
+    "Cached",
+    "Cancelled",
+    "Cancelling",
+    "ClientFailed",
+    "Failed",
+    "Finished",
+    "Looped",
+    "Mapped",
+    "Paused",
+    "Pending",
+    "Queued",
+    "Resume",
+    "Retrying",
+    "Running",
+    "Scheduled",
+    "Skipped",
+    "State",
+    "Submitted",
+    "Success",
+    "TimedOut",
+    "TriggerFailed",
+    "ValidationFailed",
+]
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class _ResultView:
+    """What ``state._result`` gives: the value with Prefect's ``.value`` / ``.location``."""
+
+    __slots__ = ("value", "location")
+
+    def __init__(self, value: Any, location: str | None = None) -> None:
+        self.value = value
+        self.location = location
+
+    def __repr__(self) -> str:
+        return f"<Result: {self.value!r}>"
+
+
+class State:
+    """Base class of every state.
+
+    Args:
+        message: a human-readable note on why the run is in this state.
+        result: the value the state carries (a task's return value, or the signal it raised).
+        context: extra context for the next run of the task (for example its run count).
+        cached_inputs: the inputs a task ran with, kept for retries and caching.
+    """
+
+    __slots__ = ("message", "result", "context", "cached_inputs", "timestamp", "location")
+    color = "#000000"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        result: Any = None,
+        context: dict[str, Any] | None = None,
+        cached_inputs: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message
+        self.result = result
+        self.context = context if context is not None else {}
+        self.cached_inputs = cached_inputs if cached_inputs is not None else {}
+        self.timestamp = _utcnow()
+        self.location: str | None = None
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if self.message:
+            return f'<{name}: "{self.message}">'
+        return f"<{name}>"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented if not isinstance(other, State) else False
+        assert isinstance(other, State)
+        try:
+            same_result = bool(self.result == other.result)
+        except Exception:  # e.g. DataFrames refuse to become one bool
+            same_result = self.result is other.result
+        return self.message == other.message and same_result
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    @property
+    def _result(self) -> _ResultView:
+        return _ResultView(self.result, self.location)
+
+    @classmethod
+    def parents(cls) -> list[type[State]]:
+        """The state classes this one derives from, nearest first."""
+        return [c for c in cls.__mro__[1:] if issubclass(c, State)]
+
+    @classmethod
+    def children(cls) -> list[type[State]]:
+        """Every state class that derives from this one."""
+        found: list[type[State]] = []
+        todo = list(cls.__subclasses__())
+        while todo:
+            sub = todo.pop()
+            found.append(sub)
+            todo.extend(sub.__subclasses__())
+        return found
+
+    # Predicates. Each is an isinstance check, so subclasses answer like their parents.
+    def is_pending(self) -> bool:
+        return isinstance(self, Pending)
+
+    def is_retrying(self) -> bool:
+        return isinstance(self, Retrying)
+
+    def is_paused(self) -> bool:
+        return isinstance(self, Paused)
+
+    def is_running(self) -> bool:
+        return isinstance(self, Running)
+
+    def is_cancelling(self) -> bool:
+        return isinstance(self, Cancelling)
+
+    def is_finished(self) -> bool:
+        return isinstance(self, Finished)
+
+    def is_scheduled(self) -> bool:
+        return isinstance(self, Scheduled)
+
+    def is_skipped(self) -> bool:
+        return isinstance(self, Skipped)
+
+    def is_successful(self) -> bool:
+        return isinstance(self, Success)
+
+    def is_failed(self) -> bool:
+        return isinstance(self, Failed)
+
+    def is_mapped(self) -> bool:
+        return isinstance(self, Mapped)
+
+    def is_cached(self) -> bool:
+        return isinstance(self, Cached)
+
+    def is_looped(self) -> bool:
+        return isinstance(self, Looped)
+
+    def is_meta_state(self) -> bool:
+        return isinstance(self, _MetaState)
+
+    def is_submitted(self) -> bool:
+        return isinstance(self, Submitted)
+
+    def is_queued(self) -> bool:
+        return isinstance(self, Queued)
+
+
+class _MetaState(State):
+    """A state about another state (submitted or queued while it was ``state``)."""
+
+    __slots__ = ("state",)
+    color = "#00000000"
+
+    def __init__(self, message: str | None = None, result: Any = None,
+                 state: State | None = None, context: dict[str, Any] | None = None,
+                 cached_inputs: dict[str, Any] | None = None) -> None:
+        super().__init__(message=message, result=result, context=context,
+                         cached_inputs=cached_inputs)
+        self.state = state
+
+
+class ClientFailed(_MetaState):
+    """The state could not be sent to the server."""
+
+    __slots__ = ()
+    color = "#eb0000"
+
+
+class Submitted(_MetaState):
+    """Handed to an executor or an agent, not started yet."""
+
+    __slots__ = ()
+    color = "#fff9c4"
+
+
+class Queued(_MetaState):
+    """Waiting for a free slot (a concurrency limit), retried at ``start_time``."""
+
+    __slots__ = ("start_time",)
+    color = "#fff59d"
+
+    def __init__(self, message: str | None = None, result: Any = None,
+                 state: State | None = None, start_time: datetime.datetime | None = None,
+                 context: dict[str, Any] | None = None,
+                 cached_inputs: dict[str, Any] | None = None) -> None:
+        super().__init__(message=message, result=result, state=state, context=context,
+                         cached_inputs=cached_inputs)
+        self.start_time = start_time or _utcnow()
+
+
+class Pending(State):
+    """Not started: waiting for upstream tasks, a time or a resource."""
+
+    __slots__ = ()
+    color = "#d3d3d3"
+
+
+class Scheduled(Pending):
+    """Pending until ``start_time``."""
+
+    __slots__ = ("start_time",)
+    color = "#ffab00"
+
+    def __init__(self, message: str | None = None, result: Any = None,
+                 start_time: datetime.datetime | None = None,
+                 context: dict[str, Any] | None = None,
+                 cached_inputs: dict[str, Any] | None = None) -> None:
+        super().__init__(message=message, result=result, context=context,
+                         cached_inputs=cached_inputs)
+        self.start_time = start_time if start_time is not None else _utcnow()
+
+
+class Paused(Scheduled):
+    """Waiting for someone to resume it (``manual_only`` trigger or a PAUSE signal)."""
+
+    __slots__ = ()
+    color = "#cfd8dc"
+
+    def __init__(self, message: str | None = None, result: Any = None,
+                 start_time: datetime.datetime | None = None,
+                 context: dict[str, Any] | None = None,
+                 cached_inputs: dict[str, Any] | None = None) -> None:
+        # A paused run has no time of its own: it waits "forever" unless resumed.
+        far = start_time or (_utcnow() + datetime.timedelta(days=3650))
+        super().__init__(message=message, result=result, start_time=far, context=context,
+                         cached_inputs=cached_inputs)
+
+
+class Resume(Scheduled):
+    """A paused run that someone resumed."""
+
+    __slots__ = ()
+    color = "#20b2aa"
+
+
+class Retrying(Scheduled):
+    """Failed, and scheduled to run again at ``start_time``."""
+
+    __slots__ = ("run_count",)
+    color = "#ffa500"
+
+    def __init__(self, message: str | None = None, result: Any = None,
+                 start_time: datetime.datetime | None = None,
+                 context: dict[str, Any] | None = None,
+                 cached_inputs: dict[str, Any] | None = None,
+                 run_count: int | None = None) -> None:
+        super().__init__(message=message, result=result, start_time=start_time,
+                         context=context, cached_inputs=cached_inputs)
+        if run_count is None:
+            run_count = int(self.context.get("task_run_count", 1))
+        self.run_count = run_count
+
+
+class Running(State):
+    """Executing now."""
+
+    __slots__ = ()
+    color = "#00b2ff"
+
+
+class Cancelling(Running):
+    """Asked to stop; still running until it does."""
+
+    __slots__ = ()
+    color = "#ff8a65"
+
+
+class Finished(State):
+    """Done, one way or another."""
+
+    __slots__ = ()
+    color = "#ba68c8"
+
+
+class Looped(Finished):
+    """Finished one iteration of a LOOP; runs again with ``loop_count`` + 1."""
+
+    __slots__ = ("loop_count",)
+    color = "#1de9b6"
+
+    def __init__(self, message: str | None = None, result: Any = None,
+                 loop_count: int | None = None, context: dict[str, Any] | None = None,
+                 cached_inputs: dict[str, Any] | None = None) -> None:
+        super().__init__(message=message, result=result, context=context,
+                         cached_inputs=cached_inputs)
+        self.loop_count = loop_count
+
+
+class Success(Finished):
+    """Finished and succeeded."""
+
+    __slots__ = ()
+    color = "#28a745"
+
+
+class Cached(Success):
+    """Succeeded by reusing an earlier result instead of running."""
+
+    __slots__ = ("cached_parameters", "cached_result_expiration")
+    color = "#33a9b5"
+
+    def __init__(self, message: str | None = None, result: Any = None,
+                 cached_inputs: dict[str, Any] | None = None,
+                 cached_parameters: dict[str, Any] | None = None,
+                 cached_result_expiration: datetime.datetime | None = None,
+                 context: dict[str, Any] | None = None) -> None:
+        super().__init__(message=message, result=result, context=context,
+                         cached_inputs=cached_inputs)
+        self.cached_parameters = cached_parameters
+        self.cached_result_expiration = cached_result_expiration
+
+
+class Mapped(Success):
+    """A mapped parent: its work is done by its children, whose states are ``map_states``."""
+
+    __slots__ = ("map_states", "_n_map_states")
+    color = "#97b6ca"
+
+    def __init__(self, message: str | None = None, result: Any = None,
+                 map_states: list[State] | None = None, context: dict[str, Any] | None = None,
+                 cached_inputs: dict[str, Any] | None = None, n_map_states: int | None = None
+                 ) -> None:
+        super().__init__(message=message, result=result, context=context,
+                         cached_inputs=cached_inputs)
+        self.map_states: list[State] = map_states if map_states is not None else []
+        self._n_map_states = n_map_states
+
+    @property
+    def n_map_states(self) -> int:
+        """How many children the mapping has (known before they run)."""
+        if self.map_states or self._n_map_states is None:
+            return len(self.map_states)
+        return self._n_map_states
+
+    @property  # type: ignore[override]
+    def result(self) -> list[Any]:
+        """The children's results, in map order."""
+        return [s.result for s in self.map_states]
+
+    @result.setter
+    def result(self, value: Any) -> None:
+        # A Mapped state's result is always its children's; a value set here is ignored.
+        pass
+
+
+class Skipped(Success):
+    """Did not run, by design (a SKIP signal, a skipped upstream, a case not taken)."""
+
+    __slots__ = ()
+    color = "#62757f"
+
+
+class Cancelled(Finished):
+    """Stopped by a user before it finished."""
+
+    __slots__ = ()
+    color = "#bdbdbd"
+
+
+class Failed(Finished):
+    """Finished and failed."""
+
+    __slots__ = ()
+    color = "#eb0000"
+
+
+class TimedOut(Failed):
+    """Ran longer than the task's ``timeout``."""
+
+    __slots__ = ()
+    color = "#ff8f00"
+
+
+class TriggerFailed(Failed):
+    """Never ran: its trigger refused the upstream states."""
+
+    __slots__ = ()
+    color = "#c42800"
+
+
+class ValidationFailed(Failed):
+    """Ran, but its result failed validation."""
+
+    __slots__ = ()
+    color = "#b71c1c"

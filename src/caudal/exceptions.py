@@ -1,0 +1,76 @@
+"""Every error caudal raises, and the signals tasks raise to steer their own run.
+
+The tree::
+
+    CaudalError                     base of every caudal error; catch it to catch them all
+    ├── FlowValidationError         the flow's graph is not runnable (a cycle, a foreign task)
+    ├── ParameterError              a flow run got parameters it cannot use (also a ValueError)
+    │   ├── MissingParameterError   a required parameter was not given
+    │   └── UnknownParameterError   a parameter the flow does not have (also a TypeError)
+    ├── TaskDefinitionError         a task is called or bound in a way that cannot work
+    └── NotAvailableError           a feature that a later caudal release delivers
+
+    CaudalSignal (BaseException)    raised by a task to set its own state; see caudal.engine.signals
+
+Signals derive from ``BaseException`` on purpose: pipelines wrap their code in
+``except Exception:`` all the time, and a ``FAIL`` or ``SKIP`` must still reach the runner.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "CaudalError",
+    "CaudalSignal",
+    "FlowValidationError",
+    "MissingParameterError",
+    "NotAvailableError",
+    "ParameterError",
+    "TaskDefinitionError",
+    "UnknownParameterError",
+]
+
+
+class CaudalError(Exception):
+    """Base class of every error caudal raises."""
+
+
+class FlowValidationError(CaudalError, ValueError):
+    """The flow's graph cannot be run: a cycle, or an edge to a task outside the flow."""
+
+
+class ParameterError(CaudalError, ValueError):
+    """A flow run was given parameters it cannot use; raised before any task runs."""
+
+
+class MissingParameterError(ParameterError):
+    """A required parameter was not given to the flow run."""
+
+
+class UnknownParameterError(ParameterError, TypeError):
+    """A parameter was given that the flow does not have."""
+
+
+class TaskDefinitionError(CaudalError, ValueError):
+    """A task was defined, called or bound in a way that cannot work."""
+
+
+class NotAvailableError(CaudalError, NotImplementedError):
+    """A Prefect 0.15 feature whose import path exists but whose behaviour comes later."""
+
+    def __init__(self, feature: str, issue: str = "a later release") -> None:
+        super().__init__(
+            f"'{feature}' is not available in this version of caudal yet; it arrives with "
+            f"{issue}. The import path exists so that your flows load unchanged."
+        )
+
+
+class CaudalSignal(BaseException):
+    """Base of the signals a task raises to steer its own run (FAIL, SKIP, RETRY...).
+
+    Not an ``Exception``: a task's own ``except Exception:`` must not swallow it.
+    """
+
+    def __init__(self, message: str | None = None, *args: Any) -> None:
+        super().__init__(message, *args)

@@ -1,0 +1,3 @@
+"""caudal.schedules.adjustments: Prefect 0.15's path; adjustments arrive with the schedules issue."""
+
+__all__: list[str] = []

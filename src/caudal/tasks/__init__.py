@@ -1,0 +1,1 @@
+"""Built-in tasks: core (constants, functions, operators), control flow, shell, flow runs."""

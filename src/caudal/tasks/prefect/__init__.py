@@ -1,0 +1,5 @@
+"""Tasks that start and watch other flow runs through the server (arrive with the server issue)."""
+
+from caudal.tasks.prefect.flow_run import create_flow_run, get_task_run_result, wait_for_flow_run
+
+__all__ = ["create_flow_run", "get_task_run_result", "wait_for_flow_run"]

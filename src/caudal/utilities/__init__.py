@@ -1,0 +1,1 @@
+"""Helpers behind the flow API: context, logging, edges, the task decorator."""

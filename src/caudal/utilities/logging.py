@@ -1,0 +1,68 @@
+"""Log lines in Prefect 0.15's exact format, under ``caudal.`` logger names.
+
+``[2022-10-05 14:40:40-0300] INFO - caudal.TaskRunner | Task 'parse_data': Starting task run...``
+
+The ``caudal`` logger writes to standard output (as Prefect's does), at the level set by
+``CAUDAL__LOGGING__LEVEL``; each component and each task logs under a child of it
+(``caudal.FlowRunner``, ``caudal.TaskRunner``, ``caudal.<task name>``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from caudal.configuration import config
+
+__all__ = ["CaudalFormatter", "StdoutHandler", "get_logger"]
+
+ROOT = "caudal"
+
+
+class CaudalFormatter(logging.Formatter):
+    """Prefect's line format with the local UTC offset (``-0300``) in the timestamp."""
+
+    converter = time.localtime
+
+
+class StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is at emit time, so redirections are honoured."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201 - a text stream
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value) -> None:  # noqa: ANN001 - set by StreamHandler.__init__
+        pass
+
+
+def _configure_root() -> logging.Logger:
+    logger = logging.getLogger(ROOT)
+    if not any(isinstance(h, StdoutHandler) for h in logger.handlers):
+        handler = StdoutHandler()
+        handler.setFormatter(CaudalFormatter(config.logging.format, config.logging.datefmt))
+        if config.logging.log_to_stdout:
+            logger.addHandler(handler)
+    level = str(config.logging.level).upper()
+    if level not in logging.getLevelNamesMapping():
+        raise ValueError(
+            f"Config 'logging.level' has value '{config.logging.level}'; "
+            "not one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+        )
+    logger.setLevel(level)
+    return logger
+
+
+_root = _configure_root()
+
+
+def get_logger(name: str | None = None) -> logging.Logger:
+    """The ``caudal`` logger, or its child ``caudal.<name>``."""
+    if name is None:
+        return _root
+    return _root.getChild(name)
