@@ -187,8 +187,9 @@ class Flow:
         self._order[task] = len(self._order)
         self.slugs[task] = task.slug or self._slug_for(task)
         self._changed()
+        # Parameters and constants are inputs, not steps: a case never gates them.
         active_case = context.get("case")
-        if active_case is not None:
+        if active_case is not None and not isinstance(task, Parameter | _constant_cls()):
             active_case.add_task(task, self)
         return task
 
@@ -208,6 +209,14 @@ class Flow:
                 the edge creates a cycle.
         """
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
+        if key is not None and not mapped and not flattened and isinstance(
+            upstream_task, _constant_cls()
+        ):
+            # A Constant passed whole as an argument is just a value: keep it out of the graph.
+            self.add_task(downstream_task)
+            self.constants[downstream_task][key] = upstream_task.value
+            self._changed()
+            return edge
         self.add_task(upstream_task)
         self.add_task(downstream_task)
         if key is not None:
@@ -539,6 +548,12 @@ class Flow:
         from caudal.exceptions import NotAvailableError
 
         raise NotAvailableError("Flow.visualize", "the web UI issue (the DAG view)")
+
+
+def _constant_cls() -> type:
+    from caudal.tasks.core.constants import Constant  # tasks.core builds on this module
+
+    return Constant
 
 
 def _peek(counter: Iterator[int]) -> int:

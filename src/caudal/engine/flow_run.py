@@ -81,7 +81,10 @@ def run_flow_locally(
 
     runner_kwargs.setdefault("return_tasks", flow.tasks)
     task_states: dict[Task, State] = dict(runner_kwargs.pop("task_states", None) or {})
-    state = runner_kwargs.pop("state", None)
+    # A local run starts Scheduled for now, as Prefect's flow.run does; handlers see it.
+    state = runner_kwargs.pop("state", None) or Scheduled(
+        start_time=datetime.datetime.now(datetime.UTC), result={}
+    )
     runner_cls = runner_cls or FlowRunner
     while True:
         state = runner_cls(flow=flow).run(state=state, task_states=task_states,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from caudal.engine import signals
 from caudal.engine.state import (
     Failed,
+    Looped,
     Mapped,
     Pending,
     Resume,
@@ -138,9 +139,8 @@ class TaskRunner:
         if state.is_scheduled() and not isinstance(state, Resume):
             if state.start_time > _utcnow():  # type: ignore[attr-defined]
                 raise signals.ENDRUN(state)
-        for st in upstream_states.values():
-            if not st.is_finished():
-                raise signals.ENDRUN(state)
+        if not self._upstream_finished(upstream_states):
+            raise signals.ENDRUN(state)  # waits: an upstream task (or mapped child) will retry
         if task.skip_on_upstream_skip and self._upstream_skipped(upstream_states):
             raise signals.ENDRUN(self._change(state, Skipped(message=SKIPPED_UPSTREAM)))
         if is_mapped_parent:
@@ -150,6 +150,12 @@ class TaskRunner:
         self._check_trigger(state, upstream_states, full_name)
         state = self._change(state, Running(message="Starting task run."))
         state = self._execute(state, inputs, full_name, run_count)
+        while isinstance(state, Looped):
+            # LOOP: run again with the loop count and the last result in context.
+            _context["task_loop_count"] = (state.loop_count or 1) + 1
+            _context["task_loop_result"] = state.result
+            state = self._change(Pending(), Running(message="Starting task run."))
+            state = self._execute(state, inputs, full_name, run_count)
         if state.is_failed() and run_count <= task.max_retries:
             delay = task.retry_delay or datetime.timedelta(0)
             state = self._change(
@@ -175,6 +181,16 @@ class TaskRunner:
                 self.logger.exception(message)
                 raise signals.ENDRUN(Failed(message, result=exc)) from exc
         return new
+
+    @staticmethod
+    def _upstream_finished(upstream_states: Mapping[Edge, State]) -> bool:
+        for edge, st in upstream_states.items():
+            if not st.is_finished():
+                return False
+            if isinstance(st, Mapped) and not edge.mapped:
+                if not all(child.is_finished() for child in st.map_states):
+                    return False
+        return True
 
     @staticmethod
     def _upstream_skipped(upstream_states: Mapping[Edge, State]) -> bool:
@@ -246,6 +262,11 @@ class TaskRunner:
             new: State = TimedOut("Task timed out during execution.", result=exc)
         except signals.SUCCESS as sig:
             new = sig.state
+        except signals.LOOP as sig:
+            new = sig.state
+            count = _context.get("task_loop_count") or 1
+            new.loop_count = count  # type: ignore[attr-defined]
+            new.message = new.message or f"Task is looping ({count})"
         except signals.CaudalStateSignal as sig:
             self.logger.info("%s signal raised: %r", type(sig).__name__, sig)
             new = sig.state

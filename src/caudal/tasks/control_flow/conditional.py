@@ -17,6 +17,7 @@ class CompareValue(Task):
 
     def __init__(self, value: Any, **kwargs: Any) -> None:
         self.value = value
+        kwargs.setdefault("name", f'CompareValue: "{value}"')
         super().__init__(**kwargs)
 
     def run(self, value: Any) -> None:
