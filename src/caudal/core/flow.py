@@ -152,8 +152,9 @@ class Flow:
     # ------------------------------------------------------------------ building the graph
 
     def _changed(self) -> None:
+        """The graph changed: drop the cached sort (the index is kept up to date)."""
         self._version += 1
-        self._cache.clear()
+        self._cache.pop("sorted", None)
 
     def _slug_for(self, task: Task) -> str:
         prefix = "-".join([task.name, *sorted(task.tags)])
@@ -183,7 +184,9 @@ class Flow:
                 f'A task with the slug "{task.slug}" already exists in flow \'{self.name}\' '
                 f"(a {kind} name must be unique in its flow)."
             )
+        self._index()  # bring the index up to date before it learns of the new task
         self.tasks.add(task)
+        self._index_add(task=task)
         self._order[task] = len(self._order)
         self.slugs[task] = task.slug or self._slug_for(task)
         self._changed()
@@ -226,7 +229,10 @@ class Flow:
                         f"Argument '{key}' for task '{downstream_task.name}' has already been "
                         f"assigned in flow '{self.name}'; it cannot receive two values."
                     )
-        self.edges.add(edge)
+        if edge not in self.edges:
+            self._index()
+            self.edges.add(edge)
+            self._index_add(edge=edge)
         self._changed()
         if validate or (validate is None and self.validate_edges):
             self.validate()
@@ -304,6 +310,7 @@ class Flow:
         self.tasks.discard(old)
         self._order.pop(old, None)
         self.slugs.pop(old, None)
+        self._cache.clear()
         self._changed()
         self.add_task(new)
         for e in incoming:
@@ -322,6 +329,11 @@ class Flow:
     # ------------------------------------------------------------------ reading the graph
 
     def _index(self) -> tuple[dict[Task, set[Edge]], dict[Task, set[Edge]]]:
+        """Edges by downstream and by upstream task, kept up to date as the graph grows.
+
+        Rebuilt from ``tasks`` and ``edges`` when those were changed directly (Prefect code
+        sometimes edits ``flow.edges`` by hand).
+        """
         cached = self._cache.get("index")
         if cached is not None and cached[0] == (len(self.tasks), len(self.edges)):
             return cached[1], cached[2]
@@ -332,6 +344,22 @@ class Flow:
             frm.setdefault(e.upstream_task, set()).add(e)
         self._cache["index"] = ((len(self.tasks), len(self.edges)), to, frm)
         return to, frm
+
+    def _index_add(self, task: Task | None = None, edge: Edge | None = None) -> None:
+        """Record a new task or edge in the index without rebuilding it."""
+        cached = self._cache.get("index")
+        if cached is None:
+            return
+        (n_tasks, n_edges), to, frm = cached
+        if task is not None:
+            to.setdefault(task, set())
+            frm.setdefault(task, set())
+            n_tasks += 1
+        if edge is not None:
+            to.setdefault(edge.downstream_task, set()).add(edge)
+            frm.setdefault(edge.upstream_task, set()).add(edge)
+            n_edges += 1
+        self._cache["index"] = ((n_tasks, n_edges), to, frm)
 
     def edges_to(self, task: Task) -> set[Edge]:
         """The edges ending at ``task``."""
