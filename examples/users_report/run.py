@@ -1,0 +1,3 @@
+from flows import flow
+
+flow.run()
