@@ -17,10 +17,7 @@ Importing caudal loads the flow API and the local engine only; the client, the s
 optional integrations load when first used.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+import importlib as _importlib
 
 from caudal import triggers
 from caudal.configuration import config
@@ -62,11 +59,11 @@ _LAZY_MODULES = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name == "Client":
         from caudal.client import Client
 
         return Client
     if name in _LAZY_MODULES:
-        return importlib.import_module(f"caudal.{name}")
+        return _importlib.import_module(f"caudal.{name}")
     raise AttributeError(f"module 'caudal' has no attribute '{name}'")

@@ -8,6 +8,7 @@ already sets maps one-to-one to ``CAUDAL__LOGGING__LEVEL``.
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -105,8 +106,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         ValueError: the config file is not valid TOML (the message names the file).
     """
     environ = os.environ if environ is None else environ
-    data: dict[str, Any] = {}
-    _merge(data, DEFAULTS)
+    data: dict[str, Any] = copy.deepcopy(DEFAULTS)
     home = Path(environ.get("CAUDAL_HOME", "~/.caudal")).expanduser()
     data["home_dir"] = str(home)
     path = home / "config.toml"

@@ -80,11 +80,15 @@ class DateTimeParameter(Parameter):
 
     def run(self) -> Any:
         value = super().run()
-        if value is None or isinstance(value, datetime.datetime):
+        if value is None:
             return value
+        if isinstance(value, datetime.datetime):
+            return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
         try:
-            return datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+            parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(
                 f"Parameter '{self.name}' has value {value!r}; not an ISO 8601 date-time."
             ) from None
+        # A date-time without an offset is read as UTC, as Prefect does.
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)

@@ -185,7 +185,9 @@ class Task:
             )
         if timeout is None:
             timeout = defaults.timeout_s
-        _seconds(timeout, "timeout")  # validates the type early, where the task is defined
+        timeout_s = _seconds(timeout, "timeout")  # validated here, where the task is defined
+        if timeout_s is not None:
+            timeout = int(timeout_s) if timeout_s == int(timeout_s) else timeout_s
         self.max_retries: int = max_retries
         self.retry_delay = retry_delay
         self.timeout = timeout
@@ -267,7 +269,7 @@ class Task:
         for key, value in task_args.items():
             if not hasattr(new, key) and key not in _TASK_ARGS:
                 raise AttributeError(f"Task '{self.name}' has no option '{key}' to override.")
-            setattr(new, key, set(value) if key == "tags" else value)
+            setattr(new, key, self.tags | set(value) if key == "tags" else value)
         new.tags |= set(context.get("tags") or ())
         return new
 

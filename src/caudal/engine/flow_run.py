@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import sys
 import time
+import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ RUNNER_KWARGS = {
     "state", "task_states", "return_tasks", "task_runner_state_handlers", "executor",
     "context", "task_contexts",
 }
+RUN_CONTEXT_KWARGS = {"flow_run_id", "flow_run_name"}
 
 
 def resolve_parameters(flow: Flow, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,7 +71,7 @@ def run_flow_locally(
     for key, value in kwargs.items():
         if key in names:
             given[key] = value
-        elif key in RUNNER_KWARGS:
+        elif key in RUNNER_KWARGS or key in RUN_CONTEXT_KWARGS:
             runner_kwargs[key] = value
         else:
             given[key] = value  # reported below as an unknown parameter, by name
@@ -80,6 +82,15 @@ def run_flow_locally(
                                 "the schedules issue; pass run_on_schedule=False to run once now")
 
     runner_kwargs.setdefault("return_tasks", flow.tasks)
+    # One identity for the whole local run, kept across retry rounds, as Prefect keeps it.
+    run_context = {
+        "flow_id": flow.name,
+        "flow_run_id": runner_kwargs.pop("flow_run_id", None) or str(uuid.uuid4()),
+        "flow_run_name": runner_kwargs.pop("flow_run_name", None) or str(uuid.uuid4()),
+        "scheduled_start_time": datetime.datetime.now(datetime.UTC),
+    }
+    run_context.update(runner_kwargs.pop("context", None) or {})
+    runner_kwargs["context"] = run_context
     task_states: dict[Task, State] = dict(runner_kwargs.pop("task_states", None) or {})
     # A local run starts Scheduled for now, as Prefect's flow.run does; handlers see it.
     state = runner_kwargs.pop("state", None) or Scheduled(

@@ -97,27 +97,32 @@ class FlowRunner:
                      ) -> dict[str, Any]:
         now = datetime.datetime.now(datetime.UTC)
         ctx = _context.to_dict()
+        ctx.update(extra)
+        # What identifies the run may come from the caller (flow.run, an agent); else it is new.
+        ctx.setdefault("flow_id", None)
+        ctx.setdefault("flow_run_id", str(uuid.uuid4()))
+        ctx.setdefault("flow_run_name", None)
+        ctx.setdefault("project_name", None)
+        ctx.setdefault("scheduled_start_time", now)
+        date = ctx.get("date")
+        if not isinstance(date, datetime.datetime):
+            date = now
         ctx.update(
             flow=self.flow,
             flow_name=self.flow.name,
-            flow_id=None,
-            flow_run_id=str(uuid.uuid4()),
-            flow_run_name=None,
-            project_name=None,
             parameters=dict(parameters),
-            scheduled_start_time=now,
-            date=now,
-            today=now.strftime("%Y-%m-%d"),
-            yesterday=(now - datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
-            tomorrow=(now + datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
-            today_nodash=now.strftime("%Y%m%d"),
-            yesterday_nodash=(now - datetime.timedelta(days=1)).strftime("%Y%m%d"),
-            tomorrow_nodash=(now + datetime.timedelta(days=1)).strftime("%Y%m%d"),
-            running_with_backend=False,
-            checkpointing=bool(ctx.get("config") and ctx["config"].flows.checkpointing),
+            date=date,
+            today=date.strftime("%Y-%m-%d"),
+            yesterday=(date - datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
+            tomorrow=(date + datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
+            today_nodash=date.strftime("%Y%m%d"),
+            yesterday_nodash=(date - datetime.timedelta(days=1)).strftime("%Y%m%d"),
+            tomorrow_nodash=(date + datetime.timedelta(days=1)).strftime("%Y%m%d"),
+            running_with_backend=ctx.get("running_with_backend", False),
             logger=get_logger(self.flow.name),
         )
-        ctx.update(extra)
+        ctx.setdefault("checkpointing", bool(ctx.get("config") and
+                                             ctx["config"].flows.checkpointing))
         return ctx
 
     def _change(self, old: State, new: State) -> State:

@@ -45,6 +45,16 @@ def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
+_NOT_COMPARED = {"message", "result", "context", "timestamp", "location"}
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # e.g. DataFrames refuse to become one bool
+        return a is b
+
+
 class _ResultView:
     """What ``state._result`` gives: the value with Prefect's ``.value`` / ``.location``."""
 
@@ -87,21 +97,26 @@ class State:
 
     def __repr__(self) -> str:
         name = type(self).__name__
-        if self.message:
+        if self.message is not None:
             return f'<{name}: "{self.message}">'
         return f"<{name}>"
 
     __str__ = __repr__
 
     def __eq__(self, other: object) -> bool:
+        """Same kind of state with the same data; the message and context do not count."""
         if type(self) is not type(other):
-            return NotImplemented if not isinstance(other, State) else False
+            return False
         assert isinstance(other, State)
-        try:
-            same_result = bool(self.result == other.result)
-        except Exception:  # e.g. DataFrames refuse to become one bool
-            same_result = self.result is other.result
-        return self.message == other.message and same_result
+        if not _same(self.result, other.result):
+            return False
+        for cls in type(self).__mro__:
+            for attr in getattr(cls, "__slots__", ()):
+                if attr.startswith("_") or attr in _NOT_COMPARED:
+                    continue
+                if not _same(getattr(self, attr, None), getattr(other, attr, None)):
+                    return False
+        return True
 
     def __hash__(self) -> int:
         return id(self)
@@ -146,7 +161,7 @@ class State:
         return isinstance(self, Finished)
 
     def is_scheduled(self) -> bool:
-        return isinstance(self, Scheduled)
+        return isinstance(self, Scheduled | Queued)
 
     def is_skipped(self) -> bool:
         return isinstance(self, Skipped)

@@ -14,6 +14,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext, redirect_stdout
 from logging import INFO
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ from caudal.engine.state import (
 )
 from caudal.exceptions import CaudalSignal
 from caudal.utilities.context import context as _context
-from caudal.utilities.logging import get_logger, log_fast
+from caudal.utilities.logging import StdoutToLog, get_logger, log_fast
 
 if TYPE_CHECKING:
     from caudal.core.edge import Edge
@@ -147,6 +148,8 @@ class TaskRunner:
             raise signals.ENDRUN(self._change(state, self._mapping_state(upstream_states)))
 
         inputs = self._inputs(upstream_states)
+        if task.task_run_name:
+            _context["task_run_name"] = self._run_name(inputs)
         self._check_trigger(state, upstream_states, full_name)
         state = self._change(state, Running(message="Starting task run."))
         state = self._execute(state, inputs, full_name, run_count)
@@ -231,6 +234,14 @@ class TaskRunner:
             inputs[edge.key] = value
         return inputs
 
+    def _run_name(self, inputs: dict[str, Any]) -> str:
+        """The task's ``task_run_name``: a callable of the inputs, or a template filled from
+        the context and the inputs (``"load-{table}"``)."""
+        template = self.task.task_run_name
+        if callable(template):
+            return str(template(**inputs))
+        return str(template).format(**{**_context.to_dict(), **inputs})
+
     def _check_trigger(self, state: State, upstream_states: Mapping[Edge, State],
                        full_name: str) -> None:
         try:
@@ -251,13 +262,11 @@ class TaskRunner:
                  run_count: int) -> State:
         task = self.task
         try:
-            timeout = task.timeout
-            if timeout:
-                if isinstance(timeout, datetime.timedelta):
-                    timeout = timeout.total_seconds()
-                value = run_with_timeout(task.run, inputs, float(timeout))
-            else:
-                value = task.run(**inputs)
+            with redirect_stdout(StdoutToLog(self.logger)) if task.log_stdout else nullcontext():
+                if task.timeout:
+                    value = run_with_timeout(task.run, inputs, float(task.timeout))
+                else:
+                    value = task.run(**inputs)
         except signals.TaskTimeoutSignal as exc:
             new: State = TimedOut("Task timed out during execution.", result=exc)
         except signals.SUCCESS as sig:
@@ -319,10 +328,14 @@ def run_with_timeout(fn: Callable[..., Any], kwargs: dict[str, Any], timeout_s: 
     """Call ``fn(**kwargs)``; raise TaskTimeoutSignal after ``timeout_s`` seconds.
 
     On the main thread a timer signal interrupts the task itself, so nothing keeps running.
-    Elsewhere (signals only reach the main thread) the task runs in a helper thread that is
-    abandoned on timeout.
+    Elsewhere (signals only reach the main thread), or when another timer is already set (a
+    test runner's, the user's), the task runs in a helper thread that is abandoned on timeout.
     """
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+    if (
+        threading.current_thread() is threading.main_thread()
+        and hasattr(signal, "setitimer")
+        and signal.getitimer(signal.ITIMER_REAL)[0] == 0  # never take over someone's timer
+    ):
         def on_alarm(signum: int, frame: Any) -> None:
             raise signals.TaskTimeoutSignal("Execution timed out.")
 

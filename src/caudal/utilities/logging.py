@@ -9,13 +9,14 @@ The ``caudal`` logger writes to standard output (as Prefect's does), at the leve
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 import time
 
 from caudal.configuration import config
 
-__all__ = ["CaudalFormatter", "StdoutHandler", "get_logger", "log_fast"]
+__all__ = ["CaudalFormatter", "StdoutHandler", "StdoutToLog", "get_logger", "log_fast"]
 
 ROOT = "caudal"
 
@@ -52,11 +53,43 @@ class StdoutHandler(logging.StreamHandler):
 
     @property  # type: ignore[override]
     def stream(self):  # noqa: ANN201 - a text stream
-        return sys.stdout
+        out = sys.stdout
+        # Inside a log_stdout task, stdout is a StdoutToLog: write past it, not into it.
+        return out.original if isinstance(out, StdoutToLog) else out
 
     @stream.setter
     def stream(self, value) -> None:  # noqa: ANN001 - set by StreamHandler.__init__
         pass
+
+
+class StdoutToLog(io.TextIOBase):
+    """A stdout replacement that turns each printed line into an INFO log record."""
+
+    def __init__(self, logger: logging.Logger, level: int = logging.INFO) -> None:
+        super().__init__()
+        self.logger = logger
+        self.level = level
+        self.original = sys.stdout
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if line.strip():
+                self.logger.log(self.level, line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending.strip():
+            self.logger.log(self.level, self._pending)
+        self._pending = ""
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
 
 
 def _configure_root() -> logging.Logger:

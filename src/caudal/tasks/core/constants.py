@@ -22,7 +22,11 @@ class Constant(Task):
 
     def __init__(self, value: Any, name: str | None = None, **kwargs: Any) -> None:
         self.value = value
-        super().__init__(name=name or f"Constant[{type(value).__name__}]", **kwargs)
+        if name is None:
+            # Short values name themselves ("5", "[1, 2]"), longer ones by type, as in Prefect.
+            shown = repr(value)
+            name = shown if len(shown) <= 8 else f"Constant[{type(value).__name__}]"
+        super().__init__(name=name, **kwargs)
 
     def run(self) -> Any:
         return self.value

@@ -1,0 +1,188 @@
+"""The front door: caudal.__all__, Prefect 0.15's import paths, and what `import caudal` loads."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from types import ModuleType
+
+import pytest
+
+import caudal
+from caudal import Flow
+from caudal.exceptions import NotAvailableError
+
+# Resolved by caudal's module __getattr__, so that `import caudal` loads no client code.
+LAZY_NAMES = {"Client"}
+
+
+def public_names(module: ModuleType) -> set[str]:
+    """Names without a leading underscore, except submodules the import system bound."""
+    names = set()
+    for name, value in vars(module).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, ModuleType) and value.__name__ == f"{module.__name__}.{name}":
+            continue
+        names.add(name)
+    return names
+
+
+def test_all_is_sorted_and_every_name_resolves():
+    assert caudal.__all__ == sorted(caudal.__all__)
+    for name in caudal.__all__:
+        assert getattr(caudal, name) is not None
+
+
+def test_all_matches_public_names():
+    exported_modules = {n for n in caudal.__all__ if isinstance(vars(caudal).get(n), ModuleType)}
+
+    assert caudal.__all__ == sorted(public_names(caudal) | LAZY_NAMES | exported_modules)
+
+
+def test_all_lists_no_name_that_is_missing():
+    assert [n for n in caudal.__all__ if n not in vars(caudal) and n not in LAZY_NAMES] == []
+
+
+# Each path and the names Prefect 0.15 code imports from it; all of them work now.
+AVAILABLE = {
+    "caudal": ["task", "Task", "Flow", "Parameter", "case", "unmapped", "flatten", "mapped",
+               "context", "tags", "resource_manager", "config", "triggers"],
+    "caudal.engine.signals": ["FAIL", "SUCCESS", "SKIP", "RETRY", "ENDRUN", "PAUSE", "LOOP",
+                              "TRIGGERFAIL", "PrefectStateSignal"],
+    "caudal.engine.state": ["State", "Pending", "Scheduled", "Submitted", "Running", "Success",
+                            "Failed", "Retrying", "Skipped", "TriggerFailed", "TimedOut",
+                            "Cancelled", "Mapped", "Looped", "Paused", "Cached", "Finished"],
+    "caudal.engine": ["signals", "state", "FlowRunner", "TaskRunner"],
+    "caudal.triggers": ["all_successful", "all_finished", "always_run", "manual_only",
+                        "any_successful", "any_failed", "all_failed", "not_all_skipped",
+                        "some_failed", "some_successful"],
+    "caudal.tasks.control_flow": ["case", "merge", "ifelse", "switch", "FilterTask"],
+    "caudal.tasks.core.operators": ["GetItem", "GetAttr", "Add", "Sub", "Mul", "Div",
+                                    "FloorDiv", "Pow", "Mod", "And", "Or", "Not", "Equal",
+                                    "NotEqual", "GreaterThan", "GreaterThanOrEqual",
+                                    "LessThan", "LessThanOrEqual"],
+    "caudal.tasks.core.constants": ["Constant"],
+    "caudal.tasks.core.function": ["FunctionTask"],
+    "caudal.core": ["Task", "Flow", "Parameter", "Edge"],
+    "caudal.core.parameter": ["Parameter", "DateTimeParameter"],
+    "caudal.utilities.edges": ["mapped", "unmapped", "flatten"],
+    "caudal.utilities.tasks": ["task", "tags", "as_task", "defaults_from_attrs", "unmapped",
+                               "apply_map"],
+    "caudal.executors": ["Executor", "LocalExecutor", "LocalDaskExecutor", "DaskExecutor"],
+    "caudal.engine.executors": ["LocalExecutor", "LocalDaskExecutor", "DaskExecutor"],
+}
+
+
+@pytest.mark.parametrize(("path", "names"), AVAILABLE.items(), ids=list(AVAILABLE))
+def test_prefect_import_path_imports_under_caudal(path, names):
+    module = importlib.import_module(path)
+
+    missing = [name for name in names if not hasattr(module, name)]
+    assert missing == []
+
+
+def test_local_executor_runs_a_flow():
+    from caudal.executors import LocalExecutor
+
+    with Flow("local", executor=LocalExecutor()) as flow:
+        out = caudal.task(lambda: 1, name="one")()
+
+    assert flow.run().result[out].result == 1
+
+
+# Paths whose behaviour arrives later: the import works, using the name says it is not here yet.
+LATER = [
+    ("caudal.schedules", "IntervalSchedule"),
+    ("caudal.schedules", "CronSchedule"),
+    ("caudal.schedules", "Schedule"),
+    ("caudal.schedules.clocks", "IntervalClock"),
+    ("caudal.schedules.clocks", "CronClock"),
+    ("caudal.schedules.clocks", "DatesClock"),
+    ("caudal.storage", "Local"),
+    ("caudal.storage", "GCS"),
+    ("caudal.storage", "S3"),
+    ("caudal.storage", "Module"),
+    ("caudal.run_configs", "UniversalRun"),
+    ("caudal.run_configs", "LocalRun"),
+    ("caudal.run_configs", "KubernetesRun"),
+    ("caudal.engine.results", "LocalResult"),
+    ("caudal.engine.results", "GCSResult"),
+    ("caudal.engine.results", "S3Result"),
+    ("caudal.tasks.shell", "ShellTask"),
+    ("caudal.tasks.prefect", "create_flow_run"),
+    ("caudal.tasks.prefect", "wait_for_flow_run"),
+    ("caudal.tasks.prefect", "get_task_run_result"),
+    ("caudal.backend", "FlowRunView"),
+    ("caudal.client", "Client"),
+    ("caudal.executors", "LocalDaskExecutor"),
+    ("caudal.executors", "DaskExecutor"),
+    ("caudal", "resource_manager"),
+    ("caudal", "apply_map"),
+]
+
+# Arguments a name needs before it can say it is not available.
+LATER_ARGS = {"apply_map": (lambda x: x,)}
+
+
+@pytest.mark.parametrize(("path", "name"), LATER, ids=[f"{p}.{n}" for p, n in LATER])
+def test_later_feature_imports_and_raises_not_available_when_used(path, name):
+    thing = getattr(importlib.import_module(path), name)
+
+    with pytest.raises(NotAvailableError) as excinfo:
+        thing(*LATER_ARGS.get(name, ()))
+
+    assert isinstance(excinfo.value, NotImplementedError)
+    message = str(excinfo.value)
+    assert f"'{name}'" in message
+    assert "not available in this version of caudal yet" in message
+
+
+def test_client_resolves_lazily_from_package():
+    assert caudal.Client is importlib.import_module("caudal.client").Client
+
+
+@pytest.mark.parametrize("method", ["register", "serialize", "visualize"])
+def test_flow_methods_needing_later_features_raise_not_available(method):
+    with pytest.raises(NotAvailableError, match=f"'Flow.{method}'"):
+        getattr(Flow("later"), method)()
+
+
+def test_flow_run_on_its_schedule_raises_not_available():
+    flow = Flow("scheduled", schedule="every day")
+
+    with pytest.raises(NotAvailableError, match="run_on_schedule=False"):
+        flow.run()
+
+
+def run_fresh(code: str) -> str:
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               timeout=60)
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def test_import_caudal_loads_no_server_http_database_or_dask_code():
+    loaded = json.loads(run_fresh(
+        "import json, sys, caudal\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    ))
+
+    heavy = {"httpx", "sqlalchemy", "starlette", "dask", "pandas", "caudal.server",
+             "caudal.client", "caudal.agent"}
+    assert sorted(m for m in loaded if m.split(".")[0] in heavy or m in heavy) == []
+
+
+def test_prefect_style_attribute_chains_work_after_import_caudal():
+    out = run_fresh(
+        "import caudal\n"
+        "print(caudal.engine.signals.FAIL.__name__, caudal.engine.state.Success.__name__,\n"
+        "      caudal.triggers.all_finished.__name__, caudal.tasks.control_flow.merge.__name__,\n"
+        "      caudal.utilities.edges.unmapped.__name__, caudal.context.get('x', 'ok'),\n"
+        "      caudal.schedules.IntervalSchedule.__name__)\n"
+    )
+
+    assert out.split() == ["FAIL", "Success", "all_finished", "merge", "unmapped", "ok",
+                           "IntervalSchedule"]
