@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from caudal.core.edge import Edge
 from caudal.core.parameter import Parameter
-from caudal.core.task import Task
+from caudal.core.task import Task, failure_handler
 from caudal.exceptions import FlowValidationError
 from caudal.utilities.context import context
 from caudal.utilities.edges import EdgeAnnotation
@@ -103,7 +103,7 @@ class Flow:
             raise TypeError("state_handlers should be iterable.")
         self.state_handlers: list[Callable[..., Any]] = list(state_handlers or [])
         if on_failure is not None:
-            self.state_handlers.append(_flow_failure_handler(on_failure))
+            self.state_handlers.append(failure_handler(on_failure))
         self.on_failure = on_failure
         self.validate_edges = validate
 
@@ -633,12 +633,3 @@ def _as_task(value: Any, force: bool, flow: Flow | None = None) -> Task | None:
     if force:
         return Constant(value)
     return None
-
-
-def _flow_failure_handler(on_failure: Callable[..., Any]) -> Callable[..., Any]:
-    def handler(flow: Flow, old_state: State, new_state: State) -> State:
-        if new_state.is_failed():
-            on_failure(flow, new_state)
-        return new_state
-
-    return handler

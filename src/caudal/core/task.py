@@ -215,7 +215,7 @@ class Task:
             raise TypeError("state_handlers should be iterable.")
         self.state_handlers: list[Callable[..., Any]] = list(state_handlers or [])
         if on_failure is not None:
-            self.state_handlers.append(_failure_handler(on_failure))
+            self.state_handlers.append(failure_handler(on_failure))
         self.on_failure = on_failure
         self.log_stdout = log_stdout
         self.nout = nout if nout is not None else _infer_nout(self.run)
@@ -262,7 +262,7 @@ class Task:
                 new.state_handlers = [h for h in new.state_handlers
                                       if getattr(h, "_on_failure", None) is not self.on_failure]
             if on_failure is not None:
-                new.state_handlers.append(_failure_handler(on_failure))
+                new.state_handlers.append(failure_handler(on_failure))
             new.on_failure = on_failure
         if "tags" in task_args and isinstance(task_args["tags"], str):
             raise TypeError("Tags should be a set of tags, not a string.")
@@ -540,12 +540,12 @@ class Task:
 _TASK_ARGS = set(inspect.signature(Task.__init__).parameters) - {"self"}
 
 
-def _failure_handler(on_failure: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn an ``on_failure(task, state)`` callback into a state handler."""
+def failure_handler(on_failure: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn an ``on_failure(task_or_flow, state)`` callback into a state handler."""
 
-    def handler(task: Task, old_state: State, new_state: State) -> State:
+    def handler(owner: Any, old_state: State, new_state: State) -> State:
         if new_state.is_failed():
-            on_failure(task, new_state)
+            on_failure(owner, new_state)
         return new_state
 
     handler._on_failure = on_failure  # type: ignore[attr-defined]

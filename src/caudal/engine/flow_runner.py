@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from caudal.engine import signals
+from caudal.engine.runner import call_state_handlers
 from caudal.engine.state import Failed, Mapped, Pending, Running, State, Success
 from caudal.engine.task_runner import TaskRunner, child_state, flatten_once
-from caudal.exceptions import CaudalSignal
 from caudal.utilities.context import context as _context
 from caudal.utilities.logging import get_logger
 
@@ -127,16 +127,9 @@ class FlowRunner:
 
     def _change(self, old: State, new: State) -> State:
         """Call the flow's state handlers on a transition; each may replace the new state."""
-        for handler in self.state_handlers:
-            try:
-                new = handler(self.flow, old, new) or new
-            except CaudalSignal:
-                raise
-            except Exception as exc:
-                message = f"Unexpected error while calling state handlers: {exc!r}"
-                self.logger.exception(message)
-                raise signals.ENDRUN(Failed(message, result=exc)) from exc
-        return new
+        if not self.state_handlers:
+            return new
+        return call_state_handlers(self.state_handlers, self.flow, old, new, self.logger)
 
     # ------------------------------------------------------------------ running tasks
 

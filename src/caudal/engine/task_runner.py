@@ -19,6 +19,7 @@ from logging import INFO
 from typing import TYPE_CHECKING, Any
 
 from caudal.engine import signals
+from caudal.engine.runner import call_state_handlers
 from caudal.engine.state import (
     Failed,
     Looped,
@@ -33,7 +34,6 @@ from caudal.engine.state import (
     TimedOut,
     TriggerFailed,
 )
-from caudal.exceptions import CaudalSignal
 from caudal.utilities.context import context as _context
 from caudal.utilities.logging import StdoutToLog, get_logger, log_fast
 
@@ -174,16 +174,9 @@ class TaskRunner:
 
     def _change(self, old: State, new: State) -> State:
         """Call the state handlers on a transition; each may replace the new state."""
-        for handler in self.state_handlers:
-            try:
-                new = handler(self.task, old, new) or new
-            except CaudalSignal:
-                raise
-            except Exception as exc:
-                message = f"Unexpected error while calling state handlers: {exc!r}"
-                self.logger.exception(message)
-                raise signals.ENDRUN(Failed(message, result=exc)) from exc
-        return new
+        if not self.state_handlers:
+            return new
+        return call_state_handlers(self.state_handlers, self.task, old, new, self.logger)
 
     @staticmethod
     def _upstream_finished(upstream_states: Mapping[Edge, State]) -> bool:

@@ -51,15 +51,19 @@ class StdoutHandler(logging.StreamHandler):
     def __init__(self) -> None:
         super().__init__(sys.stdout)
 
-    @property  # type: ignore[override]
-    def stream(self):  # noqa: ANN201 - a text stream
-        out = sys.stdout
-        # Inside a log_stdout task, stdout is a StdoutToLog: write past it, not into it.
-        return out.original if isinstance(out, StdoutToLog) else out
-
-    @stream.setter
-    def stream(self, value) -> None:  # noqa: ANN001 - set by StreamHandler.__init__
-        pass
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + self.terminator
+            out = sys.stdout
+            # Inside a log_stdout task, stdout is a StdoutToLog: write past it, not into it.
+            if type(out) is StdoutToLog:
+                out = out.original
+            out.write(line)
+            out.flush()
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
 
 
 class StdoutToLog(io.TextIOBase):

@@ -1,0 +1,33 @@
+"""What the flow and task runners share: calling state handlers on each state change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from logging import Logger
+from typing import Any
+
+from caudal.engine import signals
+from caudal.engine.state import Failed, State
+from caudal.exceptions import CaudalSignal
+
+__all__ = ["call_state_handlers"]
+
+
+def call_state_handlers(
+    handlers: Iterable[Callable[..., Any]], owner: Any, old: State, new: State, logger: Logger
+) -> State:
+    """Call ``handler(owner, old, new)`` in turn; each may return a state that replaces ``new``.
+
+    Raises:
+        ENDRUN: a handler raised an error; the run ends Failed with the error in the message.
+    """
+    for handler in handlers:
+        try:
+            new = handler(owner, old, new) or new
+        except CaudalSignal:
+            raise
+        except Exception as exc:
+            message = f"Unexpected error while calling state handlers: {exc!r}"
+            logger.exception(message)
+            raise signals.ENDRUN(Failed(message, result=exc)) from exc
+    return new
