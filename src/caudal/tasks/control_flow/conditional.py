@@ -48,7 +48,6 @@ def switch(condition: Task, cases: dict[Any, Any], mapped: bool = False) -> None
         >>> @task
         ... def pick():
         ...     return "b"
-        >>> a, b = task(lambda: "A", name="a")(), None
         >>> with Flow("switch") as flow:
         ...     a = task(lambda: "A", name="a")()
         ...     b = task(lambda: "B", name="b")()
