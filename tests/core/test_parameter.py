@@ -155,3 +155,12 @@ def test_datetime_parameter_without_offset_is_read_as_utc():
 
     assert value.tzinfo is not None
     assert value == datetime.datetime(2021, 3, 4, tzinfo=UTC)
+
+
+def test_parameters_that_are_not_a_dict_are_refused_before_anything_runs(capsys) -> None:
+    with Flow("not-a-dict") as flow:
+        Parameter("n", default=1)
+
+    with pytest.raises(TypeError, match="takes a dict of parameter names"):
+        flow.run(parameters=["n", 2])
+    assert "Starting task run" not in capsys.readouterr().out

@@ -65,6 +65,11 @@ def run_flow_locally(
     """Run ``flow`` in this process until no task is waiting for a retry; return its state."""
     from caudal.engine.flow_runner import FlowRunner
 
+    if parameters is not None and not isinstance(parameters, Mapping):
+        raise TypeError(
+            f"flow.run(parameters=...) takes a dict of parameter names to values, not "
+            f"{type(parameters).__name__} {parameters!r}."
+        )
     names = {p.name for p in flow.parameters()}
     given = dict(parameters or {})
     runner_kwargs: dict[str, Any] = {}
