@@ -13,9 +13,9 @@ COMPAT_STAMP := $(COMPAT_VENV)/.installed-stamp
 
 .PHONY: up test lint compat bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
 $(COMPAT_STAMP):
