@@ -117,8 +117,6 @@ LATER = [
     ("caudal.tasks.prefect", "get_task_run_result"),
     ("caudal.backend", "FlowRunView"),
     ("caudal.client", "Client"),
-    ("caudal.executors", "LocalDaskExecutor"),
-    ("caudal.executors", "DaskExecutor"),
     ("caudal", "resource_manager"),
     ("caudal", "apply_map"),
 ]

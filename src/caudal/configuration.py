@@ -54,7 +54,12 @@ class Config(Mapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Config, (self.to_dict(), self._path))
+
     def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
         try:
             return self._data[key]
         except KeyError:

@@ -8,6 +8,8 @@ retry is pending), exactly as Prefect 0.15 decides it.
 from __future__ import annotations
 
 import datetime
+import heapq
+import queue
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -140,60 +142,9 @@ class FlowRunner:
         task_contexts: Mapping[Task, Mapping[str, Any]],
         extra_handlers: list[Callable[..., Any]],
     ) -> dict[Task, State]:
-        from caudal.tasks.core.constants import Constant  # a core task the engine treats as data
-
-        flow = self.flow
-        upstream_edges = flow.all_upstream_edges()
         with executor.start():
-            for task in flow.sorted_tasks():
-                prior = states.get(task)
-                if prior is not None and prior.is_finished() and not _has_unfinished(prior):
-                    continue  # done in an earlier round: nothing to run, nothing to log
-                if isinstance(task, Constant):
-                    states[task] = Success(result=task.value)
-                    continue
-                upstream = {
-                    e: states.get(e.upstream_task) or Pending("Task state not available.")
-                    for e in upstream_edges[task]
-                }
-                task_ctx = {**task_contexts.get(task, {}), "task_slug": flow.slugs.get(task)}
-                runner = self.task_runner_cls(task, state_handlers=extra_handlers,
-                                              constants=flow.constants.get(task))
-                if any(e.mapped for e in upstream):
-                    states[task] = self._run_mapped(runner, prior, upstream, task_ctx, executor)
-                else:
-                    states[task] = executor.wait(
-                        executor.submit(runner.run, prior, upstream, task_ctx)
-                    )
+            _Schedule(self, states, executor, task_contexts, extra_handlers).run()
         return states
-
-    def _run_mapped(
-        self,
-        runner: TaskRunner,
-        prior: State | None,
-        upstream: dict[Edge, State],
-        task_ctx: dict[str, Any],
-        executor: Executor,
-    ) -> State:
-        views = {e: _flattened_view(s) if e.flattened else s for e, s in upstream.items()}
-        if isinstance(prior, Mapped):
-            parent = prior  # a later round: only unfinished children run again
-        else:
-            parent = runner.run(prior, views, task_ctx, is_mapped_parent=True)
-            if not isinstance(parent, Mapped):
-                return parent
-        earlier = list(parent.map_states)
-        futures = []
-        for i in range(parent.n_map_states):
-            before = earlier[i] if i < len(earlier) else None
-            if before is not None and before.is_finished():
-                futures.append(before)
-                continue
-            child_upstream = {e: child_state(s, i) if e.mapped else s for e, s in views.items()}
-            futures.append(executor.submit(runner.run, before, child_upstream,
-                                           {**task_ctx, "map_index": i}))
-        parent.map_states = list(executor.wait(futures))
-        return parent
 
     # ------------------------------------------------------------------ the flow's state
 
@@ -255,3 +206,173 @@ def _flattened_view(state: State) -> State:
     if not state.is_successful():
         return state
     return Success(message=state.message, result=flatten_once(state.result))
+
+
+class _Schedule:
+    """One pass over a flow's graph: each task is handed to the executor once its upstream
+    tasks have final states, and the pass ends when every task has one.
+
+    With an inline executor everything resolves as it is submitted, in sorted order. With a
+    pool or a cluster, completions arrive on a queue (from the futures' callbacks) and release
+    the tasks downstream, so independent branches and mapped children run side by side.
+    """
+
+    def __init__(
+        self,
+        runner: FlowRunner,
+        states: dict[Task, State],
+        executor: Executor,
+        task_contexts: Mapping[Task, Mapping[str, Any]],
+        extra_handlers: list[Callable[..., Any]],
+    ) -> None:
+        flow = runner.flow
+        self.flow = flow
+        self.runner = runner
+        self.states = states
+        self.executor = executor
+        self.task_contexts = task_contexts
+        self.extra_handlers = extra_handlers
+        self.order = flow.sorted_tasks()
+        self.rank = {t: i for i, t in enumerate(self.order)}
+        self.upstream_edges = flow.all_upstream_edges()
+        self.downstream: dict[Task, set[Task]] = {t: set() for t in self.order}
+        self.waiting: dict[Task, int] = {}
+        for t in self.order:
+            ups = {e.upstream_task for e in self.upstream_edges[t]}
+            self.waiting[t] = len(ups)
+            for up in ups:
+                self.downstream[up].add(t)
+        self.ready: list[tuple[int, Task]] = []
+        self.done: queue.SimpleQueue[tuple[Task, int | None, Any]] = queue.SimpleQueue()
+        self.outstanding = 0
+        self.children: dict[Task, list[Any]] = {}
+        self.children_left: dict[Task, int] = {}
+        self.parents: dict[Task, Mapped] = {}
+        # A run in this process passes its context along; elsewhere it must travel (pickled).
+        self.base_context = {} if executor.inline else _portable_context(executor)
+
+    def run(self) -> None:
+        for t in self.order:
+            if self.waiting[t] == 0:
+                heapq.heappush(self.ready, (self.rank[t], t))
+        while self.ready or self.outstanding:
+            while self.ready:
+                _, task = heapq.heappop(self.ready)
+                self._launch(task)
+            if self.outstanding:
+                task, index, future = self.done.get()
+                self.outstanding -= 1
+                self._collect(task, index, future)
+
+    # A task has a final state: release what waits on it.
+    def _resolve(self, task: Task, state: State) -> None:
+        self.states[task] = state
+        for down in self.downstream[task]:
+            self.waiting[down] -= 1
+            if self.waiting[down] == 0:
+                heapq.heappush(self.ready, (self.rank[down], down))
+
+    def _launch(self, task: Task) -> None:
+        from caudal.tasks.core.constants import Constant  # a core task the engine treats as data
+
+        prior = self.states.get(task)
+        if prior is not None and prior.is_finished() and not _has_unfinished(prior):
+            self._resolve(task, prior)  # done in an earlier round: nothing to run or log
+            return
+        if isinstance(task, Constant):
+            self._resolve(task, Success(result=task.value))
+            return
+        upstream = {
+            e: self.states.get(e.upstream_task) or Pending("Task state not available.")
+            for e in self.upstream_edges[task]
+        }
+        task_ctx = {**self.base_context, **self.task_contexts.get(task, {}),
+                    "task_slug": self.flow.slugs.get(task)}
+        runner = self.runner.task_runner_cls(task, state_handlers=self.extra_handlers,
+                                             constants=self.flow.constants.get(task))
+        if any(e.mapped for e in upstream):
+            self._launch_mapped(task, runner, prior, upstream, task_ctx)
+        else:
+            self._submit(task, None, runner.run, prior, upstream, task_ctx)
+
+    def _launch_mapped(self, task: Task, runner: TaskRunner, prior: State | None,
+                       upstream: dict[Edge, State], task_ctx: dict[str, Any]) -> None:
+        views = {e: _flattened_view(s) if e.flattened else s for e, s in upstream.items()}
+        if isinstance(prior, Mapped):
+            parent = prior  # a later round: only unfinished children run again
+        else:
+            # Deciding how many children there are is cheap: it runs here, not in the pool.
+            parent = runner.run(prior, views, task_ctx, is_mapped_parent=True)
+            if not isinstance(parent, Mapped):
+                self._resolve(task, parent)
+                return
+        earlier = list(parent.map_states)
+        n = parent.n_map_states
+        self.parents[task] = parent
+        self.children[task] = [None] * n
+        self.children_left[task] = n
+        if n == 0:
+            self._finish_parent(task)
+            return
+        for i in range(n):
+            before = earlier[i] if i < len(earlier) else None
+            if before is not None and before.is_finished():
+                self._child_done(task, i, before)
+                continue
+            child_upstream = {e: child_state(s, i) if e.mapped else s for e, s in views.items()}
+            self._submit(task, i, runner.run, before, child_upstream,
+                         {**task_ctx, "map_index": i})
+
+    def _submit(self, task: Task, index: int | None, fn: Callable[..., State],
+                *args: Any) -> None:
+        try:
+            outcome = self.executor.submit(fn, *args)
+        except Exception as exc:  # e.g. the task or its inputs do not pickle
+            outcome = _executor_failure(task, index, exc)
+        if isinstance(outcome, State):
+            self._finished(task, index, outcome)
+            return
+        self.outstanding += 1
+        outcome.add_done_callback(lambda fut: self.done.put((task, index, fut)))
+
+    def _collect(self, task: Task, index: int | None, future: Any) -> None:
+        try:
+            state = future.result()
+        except BaseException as exc:  # the worker died or the state did not travel back
+            state = _executor_failure(task, index, exc)
+        self._finished(task, index, state)
+
+    def _finished(self, task: Task, index: int | None, state: State) -> None:
+        if index is None:
+            self._resolve(task, state)
+        else:
+            self._child_done(task, index, state)
+
+    def _child_done(self, task: Task, index: int, state: State) -> None:
+        self.children[task][index] = state
+        self.children_left[task] -= 1
+        if self.children_left[task] == 0:
+            self._finish_parent(task)
+
+    def _finish_parent(self, task: Task) -> None:
+        parent = self.parents.pop(task)
+        parent.map_states = self.children.pop(task)
+        del self.children_left[task]
+        self._resolve(task, parent)
+
+
+def _portable_context(executor: Executor) -> dict[str, Any]:
+    """The run context to send along with each task run to a pool or a cluster."""
+    ctx = _context.to_dict()
+    if not executor.shares_memory:
+        # Objects that hold locks or the whole graph stay here; workers rebuild what they need.
+        for key in ("flow", "logger", "case", "resource"):
+            ctx.pop(key, None)
+    return ctx
+
+
+def _executor_failure(task: Task, index: int | None, exc: BaseException) -> State:
+    name = task.name if index is None else f"{task.name}[{index}]"
+    message = f"Task '{name}': the executor could not run it: {exc!r}"
+    _logger.error(message)
+    return Failed(message, result=exc)

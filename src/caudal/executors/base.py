@@ -1,4 +1,9 @@
-"""Executor: where a flow run's task runs happen (here, in threads, on a Dask cluster)."""
+"""Executor: where a flow run's task runs happen (inline, in a pool, on a Dask cluster).
+
+The flow runner hands each ready task run to ``submit`` and learns of its end through the
+future's ``add_done_callback``; an executor that runs work inline (``inline = True``) returns
+the task's state itself, and the runner carries on without waiting.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,12 @@ __all__ = ["Executor"]
 class Executor:
     """Base class: ``start()`` opens the executor for one flow run; ``submit`` runs work in it.
 
-    ``submit`` returns a future-like object; ``wait`` turns futures (or a structure holding
-    them) back into values. Executors that run work inline return plain values from
-    ``submit`` and ``wait`` passes them through.
+    Subclasses set ``inline`` (work runs in the caller's thread, ``submit`` returns the value)
+    and ``shares_memory`` (work runs in this process, so the run context need not be pickled).
     """
+
+    inline = False
+    shares_memory = True
 
     def __repr__(self) -> str:
         return f"<Executor: {type(self).__name__}>"
@@ -25,11 +32,20 @@ class Executor:
         """Open the executor for the length of a flow run."""
         yield
 
-    def submit(self, fn: Callable[..., Any], *args: Any, extra_context: dict[str, Any] | None = None,
-               **kwargs: Any) -> Any:
-        """Run ``fn(*args, **kwargs)``; returns its result or a future for it."""
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)``; returns its result (inline) or a future for it.
+
+        A future has ``add_done_callback(callback)`` and ``result()``, as
+        ``concurrent.futures.Future`` and ``distributed.Future`` both do.
+        """
         raise NotImplementedError
 
     def wait(self, futures: Any) -> Any:
         """Resolve futures (alone or in lists, tuples and dicts) into their values."""
-        raise NotImplementedError
+        if isinstance(futures, list | tuple):
+            return type(futures)(self.wait(f) for f in futures)
+        if isinstance(futures, dict):
+            return {k: self.wait(v) for k, v in futures.items()}
+        if hasattr(futures, "add_done_callback") and hasattr(futures, "result"):
+            return futures.result()
+        return futures

@@ -22,9 +22,7 @@ class LocalExecutor(Executor):
         True
     """
 
-    def submit(self, fn: Callable[..., Any], *args: Any, extra_context: dict[str, Any] | None = None,
-               **kwargs: Any) -> Any:
-        return fn(*args, **kwargs)
+    inline = True
 
-    def wait(self, futures: Any) -> Any:
-        return futures
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)

@@ -1,0 +1,192 @@
+"""LocalDaskExecutor: tasks really run side by side, and nothing else about a run changes."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+
+import caudal
+from caudal import Flow, task
+from caudal.engine.state import Success, TimedOut
+from caudal.executors import LocalDaskExecutor, LocalExecutor
+
+NAP_S = 0.3
+
+
+@task
+def nap(x):
+    time.sleep(NAP_S)
+    return x
+
+
+@task
+def total(xs):
+    return sum(xs)
+
+
+@task
+def whoami(x):
+    ctx = caudal.context
+    return (x, ctx.map_index, ctx.task_name, ctx.task_full_name, ctx.flow_name)
+
+
+@task(timeout=1)
+def too_slow():
+    time.sleep(5)
+    return "finished anyway"
+
+
+@task
+def fails(x):
+    if x == 2:
+        raise ValueError("two is not allowed")
+    return x
+
+
+def _timed_run(flow: Flow, **kwargs):
+    start = time.monotonic()
+    state = flow.run(**kwargs)
+    return state, time.monotonic() - start
+
+
+def test_mapped_children_run_in_parallel_threads():
+    with Flow("parallel-map") as flow:
+        out = total(nap.map(list(range(8))))
+
+    state, elapsed = _timed_run(flow, executor=LocalDaskExecutor(num_workers=8))
+
+    assert state.is_successful()
+    assert state.result[out].result == sum(range(8))
+    # Eight 0.3 s naps one after the other take 2.4 s; side by side, one nap and some change.
+    assert elapsed < 4 * NAP_S
+
+
+def test_independent_branches_run_in_parallel():
+    @task
+    def branch(name):
+        time.sleep(NAP_S)
+        return name
+
+    with Flow("branches") as flow:
+        outs = [branch(f"b{i}") for i in range(6)]
+
+    state, elapsed = _timed_run(flow, executor=LocalDaskExecutor(scheduler="threads",
+                                                                 num_workers=6))
+
+    assert [state.result[o].result for o in outs] == [f"b{i}" for i in range(6)]
+    assert elapsed < 4 * NAP_S
+
+
+def test_num_workers_bounds_how_many_tasks_run_at_once():
+    running = []
+    peak = []
+    lock = threading.Lock()
+
+    @task
+    def counted(x):
+        with lock:
+            running.append(x)
+            peak.append(len(running))
+        time.sleep(0.05)
+        with lock:
+            running.remove(x)
+        return x
+
+    with Flow("bounded") as flow:
+        counted.map(list(range(20)))
+
+    assert flow.run(executor=LocalDaskExecutor(num_workers=3)).is_successful()
+    assert max(peak) <= 3
+
+
+def test_map_results_and_states_match_the_local_executor():
+    with Flow("same") as flow:
+        mapped = fails.map([1, 2, 3])
+        reduced = total(mapped)
+
+    local = flow.run(executor=LocalExecutor())
+    threaded = flow.run(executor=LocalDaskExecutor(num_workers=3))
+
+    for st in (local, threaded):
+        assert type(st).__name__ == "Failed"
+        children = st.result[mapped].map_states
+        assert [type(c).__name__ for c in children] == ["Success", "Failed", "Success"]
+        assert type(st.result[reduced]).__name__ == "TriggerFailed"
+    assert threaded.result[mapped].map_states[1].message == \
+        local.result[mapped].map_states[1].message
+
+
+def test_each_mapped_child_sees_its_own_context_in_threads(capsys):
+    with Flow("ctx-threads") as flow:
+        out = whoami.map([10, 11, 12, 13])
+
+    state = flow.run(executor=LocalDaskExecutor(num_workers=4))
+
+    assert state.result[out].result == [
+        (10 + i, i, "whoami", f"whoami[{i}]", "ctx-threads") for i in range(4)
+    ]
+    logged = capsys.readouterr().out
+    for i in range(4):
+        assert re.search(rf"INFO - caudal\.TaskRunner \| Task 'whoami\[{i}\]': Starting task "
+                         r"run\.\.\.", logged)
+
+
+def test_timeout_ends_timed_out_inside_a_worker_thread():
+    with Flow("timeout-threads") as flow:
+        slow = too_slow()
+
+    state, elapsed = _timed_run(flow, executor=LocalDaskExecutor(num_workers=2))
+
+    assert isinstance(state.result[slow], TimedOut)
+    assert state.result[slow].message == "Task timed out during execution."
+    assert elapsed < 4
+
+
+def test_processes_scheduler_runs_lambdas_and_returns_results():
+    with Flow("processes") as flow:
+        doubled = task(lambda x: 2 * x, name="double").map([1, 2, 3])
+        out = total(doubled)
+
+    state = flow.run(executor=LocalDaskExecutor(scheduler="processes", num_workers=2))
+
+    assert state.is_successful()
+    assert state.result[out].result == 12
+    assert isinstance(state.result[doubled].map_states[0], Success)
+
+
+def test_processes_scheduler_reports_failures_like_the_local_executor():
+    with Flow("processes-fail") as flow:
+        mapped = fails.map([1, 2])
+
+    state = flow.run(executor=LocalDaskExecutor(scheduler="processes", num_workers=2))
+
+    child = state.result[mapped].map_states[1]
+    assert type(child).__name__ == "Failed"
+    assert child.message == "Error during execution of task: ValueError('two is not allowed')"
+
+
+def test_synchronous_scheduler_runs_inline():
+    with Flow("sync") as flow:
+        out = total(nap.map([1, 2]))
+
+    state = flow.run(executor=LocalDaskExecutor(scheduler="synchronous"))
+
+    assert state.result[out].result == 3
+
+
+def test_flow_executor_attribute_is_used_when_run_gets_none():
+    with Flow("carried", executor=LocalDaskExecutor(num_workers=8)) as flow:
+        nap.map(list(range(8)))
+
+    state, elapsed = _timed_run(flow)
+
+    assert state.is_successful()
+    assert elapsed < 4 * NAP_S
+
+
+def test_unknown_scheduler_is_refused_with_the_choices():
+    with pytest.raises(ValueError, match="'threads', 'processes', 'synchronous'"):
+        LocalDaskExecutor(scheduler="gpu")
