@@ -27,8 +27,11 @@ from typing import Any
 
 HERE = Path(__file__).resolve()
 EXAMPLE_DIR = HERE.parents[1] / "examples" / "users_report"
-CASES = ("chain", "map", "tutorial")
-DEFAULT_SIZES = {"chain": 1_000, "map": 10_000, "tutorial": 5_000}
+CASES = ("chain", "map", "tutorial", "map_threads", "sleeps")
+DEFAULT_SIZES = {"chain": 1_000, "map": 10_000, "tutorial": 5_000, "map_threads": 10_000,
+                 "sleeps": 1_000}
+MAP_THREADS_WORKERS = 8
+SLEEP_S, SLEEP_WORKERS = 0.010, 50
 
 
 # --- the work, shared by the flows and the plain loops ------------------------------------------
@@ -108,6 +111,54 @@ def map_case(lib: Any, size: int, api_url: str) -> dict[str, Any]:
     }
 
 
+def map_threads_case(lib: Any, size: int, api_url: str) -> dict[str, Any]:
+    """The map case on LocalDaskExecutor(scheduler="threads", num_workers=8)."""
+    from importlib import import_module
+
+    executor = import_module(f"{lib.__name__}.executors").LocalDaskExecutor(
+        scheduler="threads", num_workers=MAP_THREADS_WORKERS
+    )
+    inc_task, total_task = lib.task(inc), lib.task(total)
+    with lib.Flow("map-threads") as flow:
+        result = total_task(inc_task.map(list(range(size))))
+    total_s, state = timed_flow_run(flow, executor=executor)
+    plain_s, expected = timed(lambda: total([inc(x) for x in range(size)]))
+    return {
+        "n_tasks": len(flow.tasks) + size,
+        "total_s": total_s,
+        "plain_s": plain_s,
+        "state": type(state).__name__,
+        "result_ok": task_result(state, result) == expected,
+    }
+
+
+def nap(x: int) -> int:
+    time.sleep(SLEEP_S)
+    return x
+
+
+def sleeps_case(lib: Any, size: int, api_url: str) -> dict[str, Any]:
+    """`size` independent 10 ms sleeps on 50 threads; plain_s is the ideal wall time."""
+    from importlib import import_module
+
+    executor = import_module(f"{lib.__name__}.executors").LocalDaskExecutor(
+        scheduler="threads", num_workers=SLEEP_WORKERS
+    )
+    nap_task = lib.task(nap)
+    with lib.Flow("sleeps") as flow:
+        naps = nap_task.map(list(range(size)))
+    total_s, state = timed_flow_run(flow, executor=executor)
+    ideal_s = size * SLEEP_S / SLEEP_WORKERS
+    return {
+        "n_tasks": len(flow.tasks) + size,
+        "total_s": total_s,
+        "plain_s": ideal_s,
+        "vs_ideal": round(total_s / ideal_s, 3),
+        "state": type(state).__name__,
+        "result_ok": task_result(state, naps) == list(range(size)),
+    }
+
+
 def tutorial_case(lib: Any, size: int, api_url: str) -> dict[str, Any]:
     """The tutorial's 'Users report' flow with `size` users from the stand-in API."""
     # tasks.py reads RANDOMUSER_URL at import; under Prefect the tutorial's `caudal` imports
@@ -144,6 +195,8 @@ CHILD_CASES: dict[str, Callable[[Any, int, str], dict[str, Any]]] = {
     "chain": chain_case,
     "map": map_case,
     "tutorial": tutorial_case,
+    "map_threads": map_threads_case,
+    "sleeps": sleeps_case,
 }
 
 
@@ -214,6 +267,8 @@ def run_case(python: str, library: str, case: str, size: int, api_url: str) -> d
         result_ok=measured["result_ok"],
         log_lines=log_text.count("\n"),
     )
+    if "vs_ideal" in measured:
+        line["vs_ideal"] = measured["vs_ideal"]
     return line
 
 
@@ -298,7 +353,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--cases",
         type=parse_cases,
         default=list(CASES),
-        help="comma-separated subset of chain,map,tutorial (default: all)",
+        help=f"comma-separated subset of {','.join(CASES)} (default: all)",
     )
     parser.add_argument(
         "--prefect-python",
