@@ -32,17 +32,16 @@ class CaudalFormatter(logging.Formatter):
 
     def __init__(self, fmt: str | None = None, datefmt: str | None = None) -> None:
         super().__init__(fmt, datefmt)
-        self._second = -1
-        self._stamp = ""
+        self._cached: tuple[int, str] = (-1, "")  # one attribute: threads read it whole
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         second = int(record.created)
-        if second != self._second or datefmt != self.datefmt:
+        cached_second, stamp = self._cached
+        if second != cached_second or datefmt != self.datefmt:
             stamp = time.strftime(datefmt or self.default_time_format, self.converter(second))
-            if datefmt != self.datefmt:
-                return stamp
-            self._second, self._stamp = second, stamp
-        return self._stamp
+            if datefmt == self.datefmt:
+                self._cached = (second, stamp)
+        return stamp
 
 
 class StdoutHandler(logging.StreamHandler):
@@ -51,9 +50,34 @@ class StdoutHandler(logging.StreamHandler):
     def __init__(self) -> None:
         super().__init__(sys.stdout)
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def handle(self, record: logging.LogRecord) -> logging.LogRecord | bool:
+        """Format outside the handler's lock, then write under it.
+
+        Tasks running in parallel threads log at once; holding the lock only for the write
+        keeps them from queueing behind each other's formatting.
+        """
+        passed = self.filter(record)
+        if not passed:
+            return passed
+        if isinstance(passed, logging.LogRecord):
+            record = passed
         try:
             line = self.format(record) + self.terminator
+        except Exception:
+            self.handleError(record)
+            return passed
+        with self.lock:  # type: ignore[union-attr]
+            self._write(line, record)
+        return passed
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self._write(self.format(record) + self.terminator, record)
+        except Exception:
+            self.handleError(record)
+
+    def _write(self, line: str, record: logging.LogRecord) -> None:
+        try:
             out = sys.stdout
             # Inside a log_stdout task, stdout is a StdoutToLog: write past it, not into it.
             if type(out) is StdoutToLog:
