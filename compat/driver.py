@@ -130,7 +130,12 @@ def run_scenario(path: str) -> dict[str, Any]:
         state = flow.run(**kwargs)
     except Exception as exc:
         return {"raised": type(exc).__name__, "message": str(exc)}
-    return describe_run(flow, state)
+    document = describe_run(flow, state)
+    # Places where caudal differs from Prefect on purpose, each with its reason (see README).
+    differs = getattr(module, "CAUDAL_DIFFERS", None)
+    if differs:
+        document["caudal_differs"] = dict(differs)
+    return document
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -190,15 +190,15 @@ def join_path(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else str(key)
 
 
-def diff_values(expected: Any, actual: Any, path: str = "") -> Iterator[str]:
-    """Readable lines for every place where two JSON values differ (expected = Prefect)."""
+def diff_values(expected: Any, actual: Any, path: str = "") -> Iterator[tuple[str, list[str]]]:
+    """Each place where two JSON values differ (expected = Prefect), with readable lines."""
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key in sorted(set(expected) | set(actual)):
             where = join_path(path, key)
             if key not in actual:
-                yield f"{where}: only under prefect: {show(expected[key])}"
+                yield where, [f"{where}: only under prefect: {show(expected[key])}"]
             elif key not in expected:
-                yield f"{where}: only under caudal: {show(actual[key])}"
+                yield where, [f"{where}: only under caudal: {show(actual[key])}"]
             else:
                 yield from diff_values(expected[key], actual[key], where)
         return
@@ -207,9 +207,19 @@ def diff_values(expected: Any, actual: Any, path: str = "") -> Iterator[str]:
             yield from diff_values(left, right, join_path(path, index))
         return
     if expected != actual or type(expected) is not type(actual):
-        yield f"{path or '(document)'}:"
-        yield f"    expected (prefect): {show(expected)}"
-        yield f"    got (caudal):       {show(actual)}"
+        yield path or "(document)", [
+            f"{path or '(document)'}:",
+            f"    expected (prefect): {show(expected)}",
+            f"    got (caudal):       {show(actual)}",
+        ]
+
+
+def declared(path: str, differs: dict[str, str]) -> str | None:
+    """The reason a scenario gives for caudal differing at ``path`` (or under it), if any."""
+    for place, reason in differs.items():
+        if path == place or path.startswith((place + ".", place + "[")):
+            return reason
+    return None
 
 
 def describe_raise(document: dict[str, Any]) -> str:
@@ -243,10 +253,21 @@ def compare(name: str, prefect: Outcome, caudal: Outcome) -> Verdict:
         label, document = ("prefect", expected) if "raised" in expected else ("caudal", actual)
         line = f"flow.run raised only under {label}: {describe_raise(document)}"
         return Verdict(name, False, [line])
-    lines = list(diff_values(expected, actual))
+    # The reasons are read from Prefect's side: caudal's strings had 'caudal' renamed back.
+    differs = expected.pop("caudal_differs", {})
+    actual.pop("caudal_differs", None)
+    lines: list[str] = []
+    notes: list[str] = []
+    for path, diff_lines in diff_values(expected, actual):
+        reason = declared(path, differs)
+        if reason is None:
+            lines.extend(diff_lines)
+        else:
+            notes.append(f"note: differs on purpose at {path}: {reason}")
+            notes.extend("    " + line for line in diff_lines[1:])
     if len(lines) > MAX_DIFF_LINES:
         lines = lines[:MAX_DIFF_LINES] + [f"... {len(lines) - MAX_DIFF_LINES} more lines"]
-    return Verdict(name, not lines, lines)
+    return Verdict(name, not lines, lines + notes)
 
 
 def print_verdict(verdict: Verdict) -> None:

@@ -218,3 +218,38 @@ def test_case_works_with_operator_condition():
             big = label("big")
 
     assert flow.run().result[big].result == "big"
+
+
+def test_filter_task_keeps_skip_signals_of_skipped_children_as_prefect_does():
+    # A skipped child's result is its SKIP signal, a BaseException: the default filter drops
+    # None and Exceptions only, so it stays, exactly as in Prefect 0.15.9.
+    @task
+    def only_even(x):
+        if x % 2:
+            raise signals.SKIP("odd")
+        return x
+
+    with Flow("filter skips") as flow:
+        kept = FilterTask()(only_even.map([1, 2, 4]))
+
+    result = flow.run().result[kept].result
+
+    assert result[1:] == [2, 4]
+    assert isinstance(result[0], signals.SKIP)
+
+
+def test_filter_task_log_func_logs_the_kept_results_at_info(capsys):
+    with Flow("filter log") as flow:
+        FilterTask(log_func=lambda kept: f"kept {kept}", name="keep")([1, None, 2])
+
+    flow.run()
+
+    assert "INFO - caudal.keep | kept [1, 2]" in capsys.readouterr().out
+
+
+def test_merge_binds_branches_as_task_1_task_2_in_order():
+    with Flow("merge keys") as flow:
+        out = merge(value(1), value(2))
+
+    assert sorted(e.key for e in flow.edges_to(out)) == ["task_1", "task_2"]
+    assert flow.run().result[out].result == 1

@@ -190,10 +190,16 @@ class Flow:
         self._order[task] = len(self._order)
         self.slugs[task] = task.slug or self._slug_for(task)
         self._changed()
-        # Parameters and constants are inputs, not steps: a case never gates them.
-        active_case = context.get("case")
-        if active_case is not None and not isinstance(task, Parameter | _constant_cls()):
-            active_case.add_task(task, self)
+        # Parameters and constants are inputs, not steps: a case or resource block never
+        # gates them.
+        case_block, resource_block = context.get("case"), context.get("resource")
+        if (case_block is not None or resource_block is not None) and not isinstance(
+            task, Parameter | _constant_cls()
+        ):
+            if case_block is not None:
+                case_block.add_task(task, self)
+            if resource_block is not None:
+                resource_block.add_task(task, self)
         return task
 
     def add_edge(
@@ -253,6 +259,12 @@ class Flow:
         are stored as the task's constants. When ``mapped``, every argument not wrapped in
         ``unmapped`` is mapped over.
         """
+        if mapped and context.get("mapped"):
+            raise ValueError(
+                f"Task '{getattr(task, 'name', task)}' is mapped inside a function given to "
+                "apply_map, which already maps every task it creates: call the task without "
+                "`.map` (or mapped=True) there."
+            )
         task = _as_task(task, force=True, flow=self)
         self.add_task(task)
         for item in upstream_tasks or ():
@@ -396,8 +408,20 @@ class Flow:
         return {t for t in self.tasks if not frm.get(t)}
 
     def reference_tasks(self) -> set[Task]:
-        """The tasks whose states decide the flow run's state (terminal tasks by default)."""
-        return set(self._reference_tasks) or self.terminal_tasks()
+        """The tasks whose states decide the flow run's state.
+
+        By default the terminal tasks, looking past resource managers: their init and cleanup
+        tasks never count, and a task followed only by cleanups is terminal.
+        """
+        if self._reference_tasks:
+            return set(self._reference_tasks)
+        init_cls, cleanup_cls = _resource_classes()
+        _, frm = self._index()
+        return {
+            t for t in self.tasks
+            if not isinstance(t, init_cls | cleanup_cls)
+            and all(isinstance(e.downstream_task, cleanup_cls) for e in frm.get(t, ()))
+        }
 
     def set_reference_tasks(self, tasks: Iterable[Task]) -> None:
         """Let these tasks, and only these, decide whether the flow run succeeded.
@@ -582,6 +606,13 @@ def _constant_cls() -> type:
     from caudal.tasks.core.constants import Constant  # tasks.core builds on this module
 
     return Constant
+
+
+def _resource_classes() -> tuple[type, type]:
+    # tasks.core builds on this module: import its resource tasks when first needed.
+    from caudal.tasks.core.resource_manager import ResourceCleanupTask, ResourceInitTask
+
+    return ResourceInitTask, ResourceCleanupTask
 
 
 def _peek(counter: Iterator[int]) -> int:

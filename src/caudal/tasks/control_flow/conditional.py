@@ -35,7 +35,7 @@ class Merge(Task):
         super().__init__(**kwargs)
 
     def run(self, **task_results: Any) -> Any:
-        ordered = sorted(task_results.items(), key=lambda kv: int(kv[0][len("task"):]))
+        ordered = sorted(task_results.items(), key=lambda kv: int(kv[0][len("task_"):]))
         return next((v for _, v in ordered if v is not None), None)
 
 
@@ -77,5 +77,5 @@ def ifelse(condition: Task, true_task: Any, false_task: Any, mapped: bool = Fals
 
 def merge(*tasks: Task, flow: Any = None, mapped: bool = False) -> Task:
     """A task returning the result of whichever of ``tasks`` ran (the first non-None one)."""
-    return Merge().bind(**{f"task{i}": t for i, t in enumerate(tasks, start=1)}, flow=flow,
+    return Merge().bind(**{f"task_{i}": t for i, t in enumerate(tasks, start=1)}, flow=flow,
                         mapped=mapped)
