@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from fixtures_storage import gcs_bucket, gcs_server, s3_bucket, s3_server
+
+# Shared with every test module: real local S3 and GCS stand-ins (tests/fixtures_storage.py).
+__all__ = ["gcs_bucket", "gcs_server", "s3_bucket", "s3_server"]
+
 
 @pytest.fixture(autouse=True)
 def clean_environ(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -24,3 +29,17 @@ def clean_environ(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def no_cached_states() -> Iterator[None]:
+    """Start and end each test without cached task states from other tests.
+
+    ``flow.run()`` keeps Cached states in ``caudal.context.caches`` for the rest of the
+    process, as Prefect does; a test that reuses a task name must not find another's cache.
+    """
+    import caudal
+
+    caudal.context.pop("caches", None)
+    yield
+    caudal.context.pop("caches", None)

@@ -65,6 +65,8 @@ AVAILABLE = {
                                     "NotEqual", "GreaterThan", "GreaterThanOrEqual",
                                     "LessThan", "LessThanOrEqual"],
     "caudal.tasks.core.constants": ["Constant"],
+    "caudal.tasks.core.resource_manager": ["resource_manager", "ResourceManager"],
+    "caudal.tasks.shell": ["ShellTask"],
     "caudal.tasks.core.function": ["FunctionTask"],
     "caudal.core": ["Task", "Flow", "Parameter", "Edge"],
     "caudal.core.parameter": ["Parameter", "DateTimeParameter"],
@@ -73,6 +75,15 @@ AVAILABLE = {
                                "apply_map"],
     "caudal.executors": ["Executor", "LocalExecutor", "LocalDaskExecutor", "DaskExecutor"],
     "caudal.engine.executors": ["LocalExecutor", "LocalDaskExecutor", "DaskExecutor"],
+    "caudal.engine.results": ["Result", "LocalResult", "GCSResult", "S3Result", "PrefectResult",
+                              "ConstantResult"],
+    "caudal.engine.result": ["Result", "NoResult"],
+    "caudal.engine.result.base": ["Result", "ResultNotImplementedError"],
+    "caudal.engine.serializers": ["Serializer", "PickleSerializer", "JSONSerializer",
+                                  "DateTimeSerializer", "PandasSerializer"],
+    "caudal.engine.cache_validators": ["never_use", "duration_only", "all_inputs",
+                                       "all_parameters", "partial_inputs_only",
+                                       "partial_parameters_only"],
 }
 
 
@@ -108,21 +119,15 @@ LATER = [
     ("caudal.run_configs", "UniversalRun"),
     ("caudal.run_configs", "LocalRun"),
     ("caudal.run_configs", "KubernetesRun"),
-    ("caudal.engine.results", "LocalResult"),
-    ("caudal.engine.results", "GCSResult"),
-    ("caudal.engine.results", "S3Result"),
-    ("caudal.tasks.shell", "ShellTask"),
     ("caudal.tasks.prefect", "create_flow_run"),
     ("caudal.tasks.prefect", "wait_for_flow_run"),
     ("caudal.tasks.prefect", "get_task_run_result"),
     ("caudal.backend", "FlowRunView"),
     ("caudal.client", "Client"),
-    ("caudal", "resource_manager"),
-    ("caudal", "apply_map"),
 ]
 
 # Arguments a name needs before it can say it is not available.
-LATER_ARGS = {"apply_map": (lambda x: x,)}
+LATER_ARGS: dict[str, tuple] = {}
 
 
 @pytest.mark.parametrize(("path", "name"), LATER, ids=[f"{p}.{n}" for p, n in LATER])

@@ -8,6 +8,7 @@ The tree::
     │   ├── MissingParameterError   a required parameter was not given
     │   └── UnknownParameterError   a parameter the flow does not have (also a TypeError)
     ├── TaskDefinitionError         a task is called or bound in a way that cannot work
+    ├── ResultNotImplementedError   a Result type cannot read, write or check a location
     └── NotAvailableError           a feature that a later caudal release delivers
 
     CaudalSignal (BaseException)    raised by a task to set its own state; see caudal.engine.signals
@@ -27,6 +28,7 @@ __all__ = [
     "MissingParameterError",
     "NotAvailableError",
     "ParameterError",
+    "ResultNotImplementedError",
     "TaskDefinitionError",
     "UnknownParameterError",
 ]
@@ -54,6 +56,11 @@ class UnknownParameterError(ParameterError, TypeError):
 
 class TaskDefinitionError(CaudalError, ValueError):
     """A task was defined, called or bound in a way that cannot work."""
+
+
+class ResultNotImplementedError(CaudalError, NotImplementedError):
+    """A Result type without storage (the base ``Result``) was asked to read, write or check
+    a location; give the task or flow a ``LocalResult``, ``GCSResult``, ``S3Result``..."""
 
 
 class NotAvailableError(CaudalError, NotImplementedError):

@@ -6,8 +6,6 @@ import threading
 import time
 from datetime import timedelta
 
-import pytest
-
 import caudal
 from caudal import Flow, task
 from caudal.core.edge import Edge
@@ -419,11 +417,6 @@ def cached_double(x):
     return 2 * x
 
 
-@pytest.mark.xfail(
-    reason="caching (cache_for, cache_validator, cache_key) arrives with issue 4 (results and "
-    "caching); Prefect 0.15.9 ends both runs Cached and does not call the task again",
-    strict=True,
-)
 def test_cache_for_reuses_result_in_next_run():
     CACHED_CALLS.clear()
     with Flow("cached") as flow:

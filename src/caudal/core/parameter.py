@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from caudal.core.task import NoDefault, Task, no_default
+from caudal.engine.results.prefect import PrefectResult
+from caudal.engine.serializers import DateTimeSerializer
 from caudal.utilities.context import context
 
 if TYPE_CHECKING:
@@ -49,7 +51,10 @@ class Parameter(Task):
             default = None
         self.required = required
         self.default = default
-        super().__init__(name=name, slug=name, tags=tags, checkpoint=True)
+        # A parameter's value is small and JSON: checkpointing keeps it in its location text
+        # (PrefectResult), never in the flow's result storage.
+        super().__init__(name=name, slug=name, tags=tags, checkpoint=True,
+                         result=PrefectResult())
 
     def __repr__(self) -> str:
         return f"<Parameter: {self.name}>"
@@ -77,6 +82,7 @@ class DateTimeParameter(Parameter):
     def __init__(self, name: str, required: bool = True, tags: Iterable[str] | None = None
                  ) -> None:
         super().__init__(name=name, default=None, required=required, tags=tags)
+        self.result = PrefectResult(serializer=DateTimeSerializer())
 
     def run(self) -> Any:
         value = super().run()

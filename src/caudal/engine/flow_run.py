@@ -1,6 +1,8 @@
 """What ``flow.run()`` does: check the parameters, run the flow, wait for retries, run again.
 
-Kept apart from ``Flow`` so that building a flow never loads the engine.
+Kept apart from ``Flow`` so that building a flow never loads the engine. Cached task states
+outlive the run in ``caudal.context.caches``, so the next ``flow.run()`` in this process (of
+this flow, or of another with the same ``cache_key``) can reuse them until they expire.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from caudal.engine.state import Mapped, Paused, Resume, Scheduled, State
 from caudal.exceptions import MissingParameterError, NotAvailableError, UnknownParameterError
+from caudal.utilities.context import context as _context
 
 if TYPE_CHECKING:
     from caudal.core.flow import Flow
     from caudal.core.task import Task
 
-__all__ = ["resolve_parameters", "run_flow_locally"]
+__all__ = ["remember_caches", "resolve_parameters", "run_flow_locally"]
 
 RUNNER_KWARGS = {
     "state", "task_states", "return_tasks", "task_runner_state_handlers", "executor",
@@ -102,25 +105,51 @@ def run_flow_locally(
         start_time=datetime.datetime.now(datetime.UTC), result={}
     )
     runner_cls = runner_cls or FlowRunner
+    caches: dict[str, list[State]] = _context.setdefault("caches", {})
     while True:
         state = runner_cls(flow=flow).run(state=state, task_states=task_states,
                                           parameters=values, **runner_kwargs)
         if not state.is_running():
-            return state
+            break
         task_states.update(state.result or {})
         waiting = _waiting_states(task_states)
         paused = [(t, s) for t, s in waiting if isinstance(s, Paused)]
         if paused:
             if not _resume_paused(flow, paused, task_states):
-                return state
+                break
             continue
         if not waiting:
-            return state
+            break
         next_start = min(s.start_time for _, s in waiting)  # type: ignore[attr-defined]
         delay = (next_start - datetime.datetime.now(datetime.UTC)).total_seconds()
         if delay > 0:
             flow.logger.info("Waiting for next available Task run at %s", next_start.isoformat())
             time.sleep(delay)
+    if isinstance(state.result, dict):
+        remember_caches(caches, state.result)
+    return state
+
+
+def remember_caches(caches: dict[str, list[State]], task_states: Mapping[Task, State],
+                    now: datetime.datetime | None = None) -> None:
+    """Keep each task's unexpired Cached states (mapped children's too) under its cache key.
+
+    Entries that expired are dropped, and each key holds the states of its last run added
+    to the ones still valid, as Prefect's ``flow.run`` keeps ``context.caches``.
+    """
+    now = now or datetime.datetime.now(datetime.UTC)
+    for task, st in task_states.items():
+        if isinstance(st, Mapped):
+            fresh = [c for c in st.map_states if c.is_cached()]
+        else:
+            fresh = [st] if st.is_cached() else []
+        key = task.cache_key or task.name
+        kept: dict[int, State] = {}  # by identity: a reused state is kept once
+        for candidate in [*caches.get(key, ()), *fresh]:
+            expiration = getattr(candidate, "cached_result_expiration", None)
+            if expiration is not None and expiration > now:
+                kept.setdefault(id(candidate), candidate)
+        caches[key] = list(kept.values())
 
 
 def _waiting_states(task_states: Mapping[Task, State]) -> list[tuple[Task, State]]:

@@ -7,11 +7,15 @@ are kinds of ``Failed``; ``Retrying`` and ``Paused`` are kinds of ``Scheduled``.
 ``state.is_successful()`` and its siblings answer correctly for every subclass.
 
 States are plain slotted objects: the engine makes a few of them per task, and nothing about
-a state needs validating.
+a state needs validating. A state's value is ``state.result``; when the value was written
+somewhere (a checkpointed ``Result``), ``state._result`` is that Result and ``state.location``
+where it went. A state built from a location alone (``Success(result=LocalResult(location=...))``)
+has no value until ``state.load_result()`` reads it back.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime
 from typing import Any
 
@@ -27,6 +31,7 @@ __all__ = [
     "Paused",
     "Pending",
     "Queued",
+    "ResultBase",
     "Resume",
     "Retrying",
     "Running",
@@ -45,7 +50,7 @@ def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-_NOT_COMPARED = {"message", "result", "context", "timestamp", "location"}
+_NOT_COMPARED = {"message", "result", "context", "timestamp"}
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -55,17 +60,27 @@ def _same(a: Any, b: Any) -> bool:
         return a is b
 
 
-class _ResultView:
-    """What ``state._result`` gives: the value with Prefect's ``.value`` / ``.location``."""
+class ResultBase:
+    """A value and the location it is stored at: the part of a Result that states rely on.
+
+    ``caudal.engine.results.Result`` derives from it, so a state recognises a Result (and a
+    ``state._result`` of a value kept only in memory is one of these) without this module
+    importing the results package.
+
+    Args:
+        value: the value, or None when it has not been read from ``location`` yet.
+        location: where the value is stored, or None when it is kept only in memory.
+    """
 
     __slots__ = ("value", "location")
 
-    def __init__(self, value: Any, location: str | None = None) -> None:
+    def __init__(self, value: Any = None, location: str | None = None) -> None:
         self.value = value
         self.location = location
 
     def __repr__(self) -> str:
-        return f"<Result: {self.value!r}>"
+        name = "Result" if type(self) is ResultBase else type(self).__name__
+        return f"<{name}: {self.value!r}>"
 
 
 class State:
@@ -73,12 +88,14 @@ class State:
 
     Args:
         message: a human-readable note on why the run is in this state.
-        result: the value the state carries (a task's return value, or the signal it raised).
+        result: the value the state carries (a task's return value, or the signal it raised),
+            or a Result: its value becomes ``state.result`` and its location
+            ``state.location``.
         context: extra context for the next run of the task (for example its run count).
         cached_inputs: the inputs a task ran with, kept for retries and caching.
     """
 
-    __slots__ = ("message", "result", "context", "cached_inputs", "timestamp", "location")
+    __slots__ = ("message", "result", "context", "cached_inputs", "timestamp", "_stored")
     color = "#000000"
 
     def __init__(
@@ -89,11 +106,15 @@ class State:
         cached_inputs: dict[str, Any] | None = None,
     ) -> None:
         self.message = message
+        if result is not None and isinstance(result, ResultBase):
+            self._stored: ResultBase | None = result
+            result = result.value
+        else:
+            self._stored = None
         self.result = result
         self.context = context if context is not None else {}
         self.cached_inputs = cached_inputs if cached_inputs is not None else {}
         self.timestamp = _utcnow()
-        self.location: str | None = None
 
     def __repr__(self) -> str:
         name = type(self).__name__
@@ -122,8 +143,64 @@ class State:
         return id(self)
 
     @property
-    def _result(self) -> _ResultView:
-        return _ResultView(self.result, self.location)
+    def _result(self) -> ResultBase:
+        """The state's value as a Result (Prefect's ``state._result``): the Result it was
+        written with or read from, else a plain in-memory one."""
+        stored = self._stored
+        if stored is None:
+            return ResultBase(self.result)
+        if stored.value is not self.result:  # the value was replaced after it was stored
+            stored = copy.copy(stored)
+            stored.value = self.result
+        return stored
+
+    @property
+    def location(self) -> str | None:
+        """Where the state's value is stored (a path, a key, a URI), or None."""
+        return None if self._stored is None else self._stored.location
+
+    @location.setter
+    def location(self, value: str | None) -> None:
+        if self._stored is None:
+            self._stored = ResultBase(self.result, value)
+        else:
+            stored = copy.copy(self._stored)  # never change a Result the caller still holds
+            stored.location = value
+            self._stored = stored
+
+    def load_result(self, result: Any = None) -> State:
+        """Read the state's value back from its location, if it is not in memory yet.
+
+        Args:
+            result: the Result to read with (for example the task's ``result``); by default
+                the Result the state carries. A state that knows only a location needs one.
+
+        Returns:
+            This state, with ``state.result`` filled in.
+
+        Raises:
+            ValueError: the state has a location but nothing to read it with.
+
+        Example:
+            >>> from caudal.engine.results import PrefectResult
+            >>> state = Success(result=PrefectResult(location="[1, 2]"))
+            >>> state.result is None, state.load_result().result
+            (True, [1, 2])
+        """
+        stored = self._stored
+        if stored is None or stored.location is None or self.result is not None:
+            return self
+        reader = result if result is not None else stored
+        if not hasattr(reader, "read"):
+            raise ValueError(
+                f"{self!r} has its value at {stored.location!r} but no Result to read it "
+                "with; pass one: state.load_result(LocalResult(...)), or give the task a "
+                "result=."
+            )
+        loaded = reader.read(stored.location)
+        self._stored = loaded
+        self.result = loaded.value
+        return self
 
     @classmethod
     def parents(cls) -> list[type[State]]:
@@ -340,20 +417,29 @@ class Success(Finished):
 
 
 class Cached(Success):
-    """Succeeded by reusing an earlier result instead of running."""
+    """Succeeded by reusing an earlier result instead of running.
 
-    __slots__ = ("cached_parameters", "cached_result_expiration")
+    Args:
+        cached_parameters: the flow run's parameters when the result was made.
+        cached_result_expiration: when the cache stops being valid (None: never).
+        hashed_inputs: a hash of each input the result was made from, by input name; cache
+            validators compare them with the next run's inputs.
+    """
+
+    __slots__ = ("cached_parameters", "cached_result_expiration", "hashed_inputs")
     color = "#33a9b5"
 
     def __init__(self, message: str | None = None, result: Any = None,
                  cached_inputs: dict[str, Any] | None = None,
                  cached_parameters: dict[str, Any] | None = None,
                  cached_result_expiration: datetime.datetime | None = None,
-                 context: dict[str, Any] | None = None) -> None:
+                 context: dict[str, Any] | None = None,
+                 hashed_inputs: dict[str, str] | None = None) -> None:
         super().__init__(message=message, result=result, context=context,
                          cached_inputs=cached_inputs)
         self.cached_parameters = cached_parameters
         self.cached_result_expiration = cached_result_expiration
+        self.hashed_inputs = hashed_inputs
 
 
 class Mapped(Success):
@@ -387,6 +473,12 @@ class Mapped(Success):
     def result(self, value: Any) -> None:
         # A Mapped state's result is always its children's; a value set here is ignored.
         pass
+
+    def load_result(self, result: Any = None) -> State:
+        """Read back each child's value that is not in memory (see ``State.load_result``)."""
+        for child in self.map_states:
+            child.load_result(result)
+        return self
 
 
 class Skipped(Success):

@@ -1,9 +1,12 @@
 """TaskRunner: takes one task run from Pending to a final state.
 
 The path, in order: skip finished or not-yet-due runs; skip when an upstream task skipped;
-for a mapped parent, decide how many children to run; gather inputs; apply the trigger; run
-with the timeout; turn signals and errors into states; schedule a retry if one is left. State
-handlers see every change. Two log lines per run, nothing else on the hot path.
+for a mapped parent, decide how many children to run; gather inputs (reading back upstream
+values that were stored, not kept); end Cached when the task's target exists or a cached
+result is still valid; apply the trigger; run with the timeout; checkpoint the value; keep
+it as Cached for ``cache_for``; turn signals and errors into states; schedule a retry if one
+is left. State handlers see every change. Two log lines per run, nothing else on the hot
+path: tasks without a result, target or cache pay one check for each.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ from logging import INFO
 from typing import TYPE_CHECKING, Any
 
 from caudal.engine import signals
+from caudal.engine.cache_validators import duration_only, never_use, tokenize
+from caudal.engine.results.base import Result, format_location
 from caudal.engine.runner import call_state_handlers
 from caudal.engine.state import (
+    Cached,
     Failed,
     Looped,
     Mapped,
@@ -34,6 +40,7 @@ from caudal.engine.state import (
     TimedOut,
     TriggerFailed,
 )
+from caudal.exceptions import ResultNotImplementedError
 from caudal.utilities.context import context as _context
 from caudal.utilities.logging import StdoutToLog, get_logger, log_fast
 
@@ -47,6 +54,7 @@ SKIPPED_UPSTREAM = (
     "Upstream task was skipped; if this was not the intended behavior, consider changing "
     "`skip_on_upstream_skip=False` for this task."
 )
+CACHE_INVALID = "Cache was invalid; ready to run."
 
 _logger = get_logger("TaskRunner")
 
@@ -62,6 +70,9 @@ class TaskRunner:
         task: the task to run.
         state_handlers: extra handlers called after the task's own, on every state change.
         constants: the task's plain (non-task) arguments, as bound in its flow.
+        flow_result: the flow's ``result``, used when the task has none of its own; by
+            default the result of the flow in the context the runner is made in (the flow
+            runner's), so that it travels with the runner to a pool or a cluster.
     """
 
     def __init__(
@@ -69,12 +80,18 @@ class TaskRunner:
         task: Task,
         state_handlers: list[Callable[..., Any]] | None = None,
         constants: Mapping[str, Any] | None = None,
+        flow_result: Result | None = None,
     ) -> None:
         self.task = task
         self.logger = _logger
         self.task_logger = get_logger(task.name)
         self.state_handlers = [*task.state_handlers, *(state_handlers or ())]
         self.constants = dict(constants or {})
+        if flow_result is None:
+            flow_result = getattr(_context.get("flow"), "result", None)
+        self.flow_result = flow_result
+        # Checked once here, so that tasks without a target or a cache skip those steps.
+        self._stores = bool(task.target) or task.cache_for is not None
 
     def __repr__(self) -> str:
         return f"<TaskRunner: {self.task.name}>"
@@ -106,11 +123,19 @@ class TaskRunner:
         ctx.setdefault("map_index", None)
         if isinstance(state, Resume):
             ctx["resume"] = True
+        if "checkpointing" not in ctx:  # a TaskRunner used on its own, outside a flow run
+            config = ctx.get("config")
+            ctx["checkpointing"] = bool(config is not None and config.flows.checkpointing)
+        result = task.result if task.result is not None else self.flow_result
+        if result is not None and task.target:
+            result = self._at_target(result)
+        checkpoint = ctx["checkpointing"] is True and task.checkpoint is not False
         previous = _context.replace(ctx)
         try:
             log_fast(self.logger, INFO, "Task '%s': Starting task run...", full_name)
             try:
-                state = self._run(state, upstream_states, full_name, run_count, is_mapped_parent)
+                state = self._run(state, upstream_states, full_name, run_count, is_mapped_parent,
+                                  result, checkpoint)
             except signals.ENDRUN as end:
                 state = end.state
             except Exception as exc:
@@ -133,9 +158,11 @@ class TaskRunner:
         full_name: str,
         run_count: int,
         is_mapped_parent: bool,
+        result: Result | None = None,
+        checkpoint: bool = False,
     ) -> State:
         task = self.task
-        if not state.is_pending():
+        if not state.is_pending() and not state.is_cached():
             raise signals.ENDRUN(state)  # finished earlier (a retry round or a restart)
         if state.is_scheduled() and not isinstance(state, Resume):
             if state.start_time > _utcnow():  # type: ignore[attr-defined]
@@ -145,20 +172,37 @@ class TaskRunner:
         if task.skip_on_upstream_skip and self._upstream_skipped(upstream_states):
             raise signals.ENDRUN(self._change(state, Skipped(message=SKIPPED_UPSTREAM)))
         if is_mapped_parent:
+            for edge, st in upstream_states.items():
+                if edge.mapped and type(st) is not Mapped:  # the value's length is the width
+                    _load_upstream(edge, st, self.flow_result)
             raise signals.ENDRUN(self._change(state, self._mapping_state(upstream_states)))
 
         inputs = self._inputs(upstream_states)
         if task.task_run_name:
             _context["task_run_name"] = self._run_name(inputs)
+        stored = False
+        if self._stores or isinstance(state, Cached):
+            state = self._check_stored(state, inputs, full_name)
+            stored = isinstance(state, Cached)
         self._check_trigger(state, upstream_states, full_name)
+        if stored:
+            raise signals.ENDRUN(state)  # a valid cache or an existing target: no run
         state = self._change(state, Running(message="Starting task run."))
-        state = self._execute(state, inputs, full_name, run_count)
+        state = self._execute(state, inputs, full_name, run_count, result, checkpoint)
         while isinstance(state, Looped):
             # LOOP: run again with the loop count and the last result in context.
             _context["task_loop_count"] = (state.loop_count or 1) + 1
             _context["task_loop_result"] = state.result
             state = self._change(Pending(), Running(message="Starting task run."))
-            state = self._execute(state, inputs, full_name, run_count)
+            state = self._execute(state, inputs, full_name, run_count, result, checkpoint)
+        if task.cache_for is not None and state.is_successful() and not state.is_skipped():
+            state = self._change(state, Cached(
+                message=state.message,
+                result=state._result,
+                hashed_inputs={key: tokenize(value) for key, value in inputs.items()},
+                cached_result_expiration=_utcnow() + task.cache_for,
+                cached_parameters=_context.get("parameters"),
+            ))
         if state.is_failed() and run_count <= task.max_retries:
             delay = task.retry_delay or datetime.timedelta(0)
             state = self._change(
@@ -221,11 +265,109 @@ class TaskRunner:
         for edge, st in upstream_states.items():
             if edge.key is None:
                 continue
-            value = st.result
+            if type(st) is Mapped and not edge.mapped:
+                _load_upstream(edge, st, self.flow_result)  # children stored earlier
+                value = st.result
+            else:
+                value = st.result
+                if value is None and st._stored is not None:
+                    _load_upstream(edge, st, self.flow_result)  # stored earlier, not kept
+                    value = st.result
             if edge.flattened and not edge.mapped:
                 value = flatten_once(value)
             inputs[edge.key] = value
         return inputs
+
+    # ------------------------------------------------------------------ results and caches
+
+    def _result_type(self) -> Result | None:
+        """The Result the task's value is written with: the task's, else its flow's."""
+        return self.task.result if self.task.result is not None else self.flow_result
+
+    def _at_target(self, result: Result) -> Result:
+        """A copy of ``result`` whose location is the task's target."""
+        target = self.task.target
+        result = result.copy()
+        if callable(target):
+            result.location, result._formatter = None, target
+        else:
+            result.location, result._formatter = target, None
+        return result
+
+    @staticmethod
+    def _format_kwargs(inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """What a location template may name: parameters, the run context, the inputs."""
+        return {**(_context.get("parameters") or {}), **_context.to_dict(), **inputs}
+
+    def _check_stored(self, state: State, inputs: dict[str, Any], full_name: str) -> State:
+        """Cached when the task's target exists or a cached result is still valid; else
+        ``state`` (or Pending when the cached state it came with is no longer valid)."""
+        try:
+            if self.task.target:
+                return self._check_target(state, inputs)
+            return self._check_cache(state, inputs, full_name)
+        except Exception as exc:
+            message = f"Unexpected error: {exc!r}"
+            self.logger.exception(message)
+            raise signals.ENDRUN(self._change(state, Failed(message, result=exc))) from None
+
+    def _check_target(self, state: State, inputs: dict[str, Any]) -> State:
+        """Cached with the value stored at the task's target if one exists; else ``state``."""
+        result = self._result_type() or Result()  # the base Result says what is missing
+        kwargs = self._format_kwargs(inputs)
+        target = self.task.target
+        location = target(**kwargs) if callable(target) else target
+        if not result.exists(location, **kwargs):
+            return state
+        known = format_location(location, kwargs)
+        cached = Cached(
+            message=f"Result found at task target {known}",
+            result=result.read(known),
+            hashed_inputs={key: tokenize(value) for key, value in inputs.items()},
+            cached_result_expiration=None,
+            cached_parameters=kwargs.get("parameters"),
+        )
+        return self._change(state, cached)
+
+    def _check_cache(self, state: State, inputs: dict[str, Any], full_name: str) -> State:
+        """The cached state the task's validator accepts (the one given, else one kept by an
+        earlier run under the task's cache key); else ``state``."""
+        task = self.task
+        validator = task.cache_validator or (
+            duration_only if task.cache_for is not None else never_use)
+        parameters = _context.get("parameters")
+        start = state
+        if state.is_cached():  # a cached state given to this run: reuse it while it is valid
+            if validator(state, inputs, parameters):
+                return state
+            state = Pending(CACHE_INVALID)
+        if task.cache_for is not None:
+            caches = _context.get("caches") or {}
+            for candidate in caches.get(task.cache_key or task.name, ()):
+                if validator(candidate, inputs, parameters):
+                    return self._change(start, candidate)
+            self.logger.warning("Task '%s': Can't use cache because it is now invalid",
+                                full_name)
+        return state if state is start else self._change(start, state)
+
+    def _keep(self, state: State, value: Any, result: Result, checkpoint: bool,
+              inputs: dict[str, Any]) -> State:
+        """Attach a successful run's value to ``state`` as the task's Result, written first
+        when checkpointing (and the value is not None). A write that fails fails the run
+        (which may be retried), as a run that raised would."""
+        stored: Result | None = None
+        if checkpoint and value is not None:
+            try:
+                stored = result.write(value, **self._format_kwargs(inputs))
+            except ResultNotImplementedError:
+                pass  # the base Result keeps values in memory: nothing to write
+            except Exception as exc:
+                message = f"Unexpected error: {exc!r}"
+                self.logger.exception(message)
+                return Failed(message, result=exc)
+        state._stored = stored if stored is not None else result.from_value(value)
+        state.result = value
+        return state
 
     def _run_name(self, inputs: dict[str, Any]) -> str:
         """The task's ``task_run_name``: a callable of the inputs, or a template filled from
@@ -252,8 +394,11 @@ class TaskRunner:
             raise signals.ENDRUN(self._change(state, failed)) from exc
 
     def _execute(self, running: State, inputs: dict[str, Any], full_name: str,
-                 run_count: int) -> State:
+                 run_count: int, result: Result | None = None, checkpoint: bool = False
+                 ) -> State:
         task = self.task
+        value = None
+        kept = False  # a value the run produced (returned, or carried by SUCCESS or LOOP)
         try:
             with redirect_stdout(StdoutToLog(self.logger)) if task.log_stdout else nullcontext():
                 if task.timeout:
@@ -264,8 +409,10 @@ class TaskRunner:
             new: State = TimedOut("Task timed out during execution.", result=exc)
         except signals.SUCCESS as sig:
             new = sig.state
+            value, kept = new.result, True
         except signals.LOOP as sig:
             new = sig.state
+            value, kept = new.result, True
             count = _context.get("task_loop_count") or 1
             new.loop_count = count  # type: ignore[attr-defined]
             new.message = new.message or f"Task is looping ({count})"
@@ -284,6 +431,9 @@ class TaskRunner:
             new = Failed(f"Error during execution of task: {exc!r}", result=exc)
         else:
             new = Success(message="Task run succeeded.", result=value)
+            kept = True
+        if kept and result is not None:
+            new = self._keep(new, value, result, checkpoint, inputs)
         return self._change(running, new)
 
 
@@ -302,6 +452,23 @@ def flatten_once(value: Any) -> list[Any]:
         else:
             flat.append(item)
     return flat
+
+
+def _load_upstream(edge: Edge, state: State, flow_result: Result | None) -> None:
+    """Read back an upstream value that an earlier run stored and this one does not hold.
+
+    A state carrying a Result of a storage type reads with it (it knows its bucket or
+    directory); a state that knows only a location reads with the upstream task's Result, or
+    its flow's.
+    """
+    reader = edge.upstream_task.result
+    if reader is None:
+        reader = flow_result
+    for st in state.map_states if isinstance(state, Mapped) else (state,):
+        stored = st._stored
+        if st.result is None and stored is not None:
+            own = isinstance(stored, Result) and type(stored) is not Result
+            st.load_result(None if own else reader)
 
 
 def child_state(state: State, index: int) -> State:
