@@ -748,3 +748,35 @@ def test_load_result_reads_a_location_with_the_given_result(tmp_path):
 def test_retrying_state_is_not_confused_with_a_stored_value(tmp_path):
     assert Retrying().location is None and Pending().location is None
     assert json.loads(PrefectResult().write([1]).location) == [1]
+
+
+@task
+def nested_batches():
+    STEPS.append("batches")
+    return [[1, 2], [3]]
+
+
+@task
+def double(x):
+    return 2 * x
+
+
+def test_restart_flattens_a_stored_upstream_value_it_reads_back(tmp_path):
+    from caudal import flatten
+
+    STEPS.clear()
+    with Flow("restart-flatten", result=LocalResult(dir=tmp_path,
+                                                    location="{task_name}.pkl")) as flow:
+        batches = nested_batches()
+        doubled = double.map(flatten(batches))
+    first = flow.run(context=CHECKPOINTING)
+    location = first.result[batches].location
+    assert location is not None
+
+    # Only the location survives, as when states are rebuilt from what the server recorded.
+    stored = Success()
+    stored.location = location
+    second = flow.run(task_states={batches: stored}, context=CHECKPOINTING)
+
+    assert second.result[doubled].result == [2, 4, 6]
+    assert STEPS == ["batches"]  # the upstream task ran in the first run only

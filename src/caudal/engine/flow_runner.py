@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from caudal.engine import signals
 from caudal.engine.runner import call_state_handlers
 from caudal.engine.state import Failed, Mapped, Pending, Running, State, Success
-from caudal.engine.task_runner import TaskRunner, child_state, flatten_once
+from caudal.engine.task_runner import TaskRunner, child_state, flatten_once, load_upstream_value
 from caudal.utilities.context import context as _context
 from caudal.utilities.logging import get_logger
 
@@ -201,10 +201,11 @@ def _expand(states: Iterable[State | None]) -> list[State]:
     return found
 
 
-def _flattened_view(state: State) -> State:
+def _flattened_view(edge: Edge, state: State, flow_result: Any) -> State:
     """What a flattened edge sees: the upstream result (or its children's) flattened once."""
     if not state.is_successful():
         return state
+    load_upstream_value(edge, state, flow_result)  # a restart may hold only its location
     return Success(message=state.message, result=flatten_once(state.result))
 
 
@@ -289,7 +290,8 @@ class _Schedule:
         task_ctx = {**self.base_context, **self.task_contexts.get(task, {}),
                     "task_slug": self.flow.slugs.get(task)}
         runner = self.runner.task_runner_cls(task, state_handlers=self.extra_handlers,
-                                             constants=self.flow.constants.get(task))
+                                             constants=self.flow.constants.get(task),
+                                             flow_result=self.flow.result)
         if any(e.mapped for e in upstream):
             self._launch_mapped(task, runner, prior, upstream, task_ctx)
         else:
@@ -297,7 +299,8 @@ class _Schedule:
 
     def _launch_mapped(self, task: Task, runner: TaskRunner, prior: State | None,
                        upstream: dict[Edge, State], task_ctx: dict[str, Any]) -> None:
-        views = {e: _flattened_view(s) if e.flattened else s for e, s in upstream.items()}
+        views = {e: _flattened_view(e, s, self.flow.result) if e.flattened else s
+                 for e, s in upstream.items()}
         if isinstance(prior, Mapped):
             parent = prior  # a later round: only unfinished children run again
         else:

@@ -174,7 +174,7 @@ class TaskRunner:
         if is_mapped_parent:
             for edge, st in upstream_states.items():
                 if edge.mapped and type(st) is not Mapped:  # the value's length is the width
-                    _load_upstream(edge, st, self.flow_result)
+                    load_upstream_value(edge, st, self.flow_result)
             raise signals.ENDRUN(self._change(state, self._mapping_state(upstream_states)))
 
         inputs = self._inputs(upstream_states)
@@ -266,12 +266,12 @@ class TaskRunner:
             if edge.key is None:
                 continue
             if type(st) is Mapped and not edge.mapped:
-                _load_upstream(edge, st, self.flow_result)  # children stored earlier
+                load_upstream_value(edge, st, self.flow_result)  # children stored earlier
                 value = st.result
             else:
                 value = st.result
                 if value is None and st._stored is not None:
-                    _load_upstream(edge, st, self.flow_result)  # stored earlier, not kept
+                    load_upstream_value(edge, st, self.flow_result)  # stored earlier, not kept
                     value = st.result
             if edge.flattened and not edge.mapped:
                 value = flatten_once(value)
@@ -454,7 +454,7 @@ def flatten_once(value: Any) -> list[Any]:
     return flat
 
 
-def _load_upstream(edge: Edge, state: State, flow_result: Result | None) -> None:
+def load_upstream_value(edge: Edge, state: State, flow_result: Result | None) -> None:
     """Read back an upstream value that an earlier run stored and this one does not hold.
 
     A state carrying a Result of a storage type reads with it (it knows its bucket or
