@@ -94,12 +94,12 @@ def chain_case(lib: Any, size: int, api_url: str) -> dict[str, Any]:
     }
 
 
-def map_case(lib: Any, size: int, api_url: str) -> dict[str, Any]:
+def map_case(lib: Any, size: int, api_url: str, executor: Any = None) -> dict[str, Any]:
     """inc.map over `size` numbers, then one task that sums them."""
     inc_task, total_task = lib.task(inc), lib.task(total)
     with lib.Flow("map") as flow:
         result = total_task(inc_task.map(list(range(size))))
-    total_s, state = timed_flow_run(flow)
+    total_s, state = timed_flow_run(flow, **({"executor": executor} if executor else {}))
     plain_s, expected = timed(lambda: total([inc(x) for x in range(size)]))
     return {
         # The mapped children are task runs too; they are not in flow.tasks.
@@ -118,18 +118,7 @@ def map_threads_case(lib: Any, size: int, api_url: str) -> dict[str, Any]:
     executor = import_module(f"{lib.__name__}.executors").LocalDaskExecutor(
         scheduler="threads", num_workers=MAP_THREADS_WORKERS
     )
-    inc_task, total_task = lib.task(inc), lib.task(total)
-    with lib.Flow("map-threads") as flow:
-        result = total_task(inc_task.map(list(range(size))))
-    total_s, state = timed_flow_run(flow, executor=executor)
-    plain_s, expected = timed(lambda: total([inc(x) for x in range(size)]))
-    return {
-        "n_tasks": len(flow.tasks) + size,
-        "total_s": total_s,
-        "plain_s": plain_s,
-        "state": type(state).__name__,
-        "result_ok": task_result(state, result) == expected,
-    }
+    return map_case(lib, size, api_url, executor=executor)
 
 
 def nap(x: int) -> int:
