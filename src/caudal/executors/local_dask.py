@@ -14,9 +14,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor as _PoolExecutor
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caudal.executors.base import Executor
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor as _PoolExecutor
+    from concurrent.futures import Future
 
 __all__ = ["LocalDaskExecutor"]
 
@@ -85,6 +89,7 @@ class LocalDaskExecutor(Executor):
 
     @contextmanager
     def start(self) -> Iterator[None]:
+
         workers = self.num_workers or os.cpu_count() or 1
         if self.scheduler == "threads":
             self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="caudal-task")
@@ -114,6 +119,8 @@ class LocalDaskExecutor(Executor):
 def _submit_pickled(pool: _PoolExecutor, fn: Callable[..., Any], args: tuple[Any, ...],
                     kwargs: dict[str, Any]) -> Future[Any]:
     """Submit to a process pool with cloudpickle both ways (lambdas, __main__ code, closures)."""
+    from concurrent.futures import Future
+
     import cloudpickle
 
     outcome: Future[Any] = Future()
