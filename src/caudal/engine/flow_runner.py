@@ -244,7 +244,9 @@ class _Schedule:
             for up in ups:
                 self.downstream[up].add(t)
         self.ready: list[tuple[int, Task]] = []
-        self.done: queue.SimpleQueue[tuple[Task, int | None, Any]] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[tuple[Task, int | list[int] | None, Any]] = (
+            queue.SimpleQueue()
+        )
         self.outstanding = 0
         self.children: dict[Task, list[Any]] = {}
         self.children_left: dict[Task, int] = {}
@@ -317,14 +319,40 @@ class _Schedule:
         if n == 0:
             self._finish_parent(task)
             return
+        # Children travel to the executor in batches: one hand-off for several task runs
+        # keeps a pool's overhead per child small (the executor picks the size).
+        per_submit = max(1, self.executor.children_per_submit(n))
+        batch: list[tuple[int, tuple[Any, ...]]] = []
         for i in range(n):
             before = earlier[i] if i < len(earlier) else None
             if before is not None and before.is_finished():
                 self._child_done(task, i, before)
                 continue
             child_upstream = {e: child_state(s, i) if e.mapped else s for e, s in views.items()}
-            self._submit(task, i, runner.run, before, child_upstream,
-                         {**task_ctx, "map_index": i})
+            args = (before, child_upstream, {**task_ctx, "map_index": i})
+            if per_submit == 1:
+                self._submit(task, i, runner.run, *args)
+                continue
+            batch.append((i, args))
+            if len(batch) == per_submit:
+                self._submit_batch(task, runner, batch)
+                batch = []
+        if batch:
+            self._submit_batch(task, runner, batch)
+
+    def _submit_batch(self, task: Task, runner: TaskRunner,
+                      batch: list[tuple[int, tuple[Any, ...]]]) -> None:
+        indexes = [i for i, _ in batch]
+        try:
+            outcome = self.executor.submit(_run_children, runner, [args for _, args in batch])
+        except Exception as exc:  # e.g. the task or its inputs do not pickle
+            outcome = [_executor_failure(task, i, exc) for i in indexes]
+        if isinstance(outcome, list):
+            for i, state in zip(indexes, outcome, strict=True):
+                self._child_done(task, i, state)
+            return
+        self.outstanding += 1
+        outcome.add_done_callback(lambda fut: self.done.put((task, indexes, fut)))
 
     def _submit(self, task: Task, index: int | None, fn: Callable[..., State],
                 *args: Any) -> None:
@@ -338,12 +366,18 @@ class _Schedule:
         self.outstanding += 1
         outcome.add_done_callback(lambda fut: self.done.put((task, index, fut)))
 
-    def _collect(self, task: Task, index: int | None, future: Any) -> None:
+    def _collect(self, task: Task, index: int | list[int] | None, future: Any) -> None:
         try:
-            state = future.result()
+            outcome = future.result()
         except BaseException as exc:  # the worker died or the state did not travel back
-            state = _executor_failure(task, index, exc)
-        self._finished(task, index, state)
+            failed = [_executor_failure(task, i, exc)
+                      for i in (index if isinstance(index, list) else [index])]
+            outcome = failed if isinstance(index, list) else failed[0]
+        if isinstance(index, list):
+            for i, state in zip(index, outcome, strict=True):
+                self._child_done(task, i, state)
+        else:
+            self._finished(task, index, outcome)
 
     def _finished(self, task: Task, index: int | None, state: State) -> None:
         if index is None:
@@ -362,6 +396,11 @@ class _Schedule:
         parent.map_states = self.children.pop(task)
         del self.children_left[task]
         self._resolve(task, parent)
+
+
+def _run_children(runner: TaskRunner, arglist: list[tuple[Any, ...]]) -> list[State]:
+    """Run several mapped children one after the other (a batch, in one worker)."""
+    return [runner.run(*args) for args in arglist]
 
 
 def _portable_context(executor: Executor) -> dict[str, Any]:

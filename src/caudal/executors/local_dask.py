@@ -14,17 +14,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor as _PoolExecutor
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from caudal.executors.base import Executor
-
-if TYPE_CHECKING:
-    from concurrent.futures import Executor as _PoolExecutor
-    from concurrent.futures import Future
 
 __all__ = ["LocalDaskExecutor"]
 
 SCHEDULERS = ("threads", "processes", "synchronous")
+BATCHES_PER_WORKER = 4
+"""Mapped children are handed to the pool in about this many batches per worker."""
 _ALIASES = {"threading": "threads", "multiprocessing": "processes", "sync": "synchronous",
             "single-threaded": "synchronous"}
 
@@ -90,7 +88,7 @@ class LocalDaskExecutor(Executor):
     @contextmanager
     def start(self) -> Iterator[None]:
 
-        workers = self.num_workers or os.cpu_count() or 1
+        workers = self._workers()
         if self.scheduler == "threads":
             self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="caudal-task")
         elif self.scheduler == "processes":
@@ -106,6 +104,14 @@ class LocalDaskExecutor(Executor):
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
 
+    def children_per_submit(self, n_children: int) -> int:
+        # About four batches per worker: hand-offs drop by the batch size, while a slow child
+        # holds back at most its own batch.
+        return max(1, n_children // (self._workers() * BATCHES_PER_WORKER))
+
+    def _workers(self) -> int:
+        return self.num_workers or os.cpu_count() or 1
+
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self.scheduler == "synchronous":
             return fn(*args, **kwargs)
@@ -119,8 +125,6 @@ class LocalDaskExecutor(Executor):
 def _submit_pickled(pool: _PoolExecutor, fn: Callable[..., Any], args: tuple[Any, ...],
                     kwargs: dict[str, Any]) -> Future[Any]:
     """Submit to a process pool with cloudpickle both ways (lambdas, __main__ code, closures)."""
-    from concurrent.futures import Future
-
     import cloudpickle
 
     outcome: Future[Any] = Future()
