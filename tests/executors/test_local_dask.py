@@ -190,3 +190,26 @@ def test_flow_executor_attribute_is_used_when_run_gets_none():
 def test_unknown_scheduler_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="'threads', 'processes', 'synchronous'"):
         LocalDaskExecutor(scheduler="gpu")
+
+
+@task
+def odd_fails(x):
+    if x % 2:
+        raise ValueError(f"{x} is odd")
+    return x
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "processes"])
+def test_children_handed_over_in_batches_keep_their_own_states_in_map_order(scheduler):
+    executor = LocalDaskExecutor(scheduler=scheduler, num_workers=2)
+    assert executor.children_per_submit(40) == 5  # 40 children, 2 workers: 8 batches of 5
+
+    with Flow("batched") as flow:
+        mapped = odd_fails.map(list(range(40)))
+
+    state = flow.run(executor=executor)
+
+    children = state.result[mapped].map_states
+    assert [type(c).__name__ for c in children] == ["Success", "Failed"] * 20
+    assert [c.result for c in children[::2]] == list(range(0, 40, 2))
+    assert children[7].message == "Error during execution of task: ValueError('7 is odd')"
