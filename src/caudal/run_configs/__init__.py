@@ -1,11 +1,8 @@
-"""Run configs (Prefect 0.15 paths); arrive with the schedules, storage and serialization issue."""
+"""Run configs: how an agent launches a flow's runs, and which agents may (labels)."""
 
-from caudal.utilities.placeholders import unavailable
-
-RunConfig = unavailable("RunConfig", "the schedules, storage and serialization issue", __name__)
-UniversalRun = unavailable("UniversalRun", "the schedules, storage and serialization issue", __name__)
-LocalRun = unavailable("LocalRun", "the schedules, storage and serialization issue", __name__)
-KubernetesRun = unavailable("KubernetesRun", "the schedules, storage and serialization issue", __name__)
-DockerRun = unavailable("DockerRun", "the schedules, storage and serialization issue", __name__)
+from caudal.run_configs.base import RunConfig, UniversalRun
+from caudal.run_configs.docker import DockerRun
+from caudal.run_configs.kubernetes import KubernetesRun
+from caudal.run_configs.local import LocalRun
 
 __all__ = ["DockerRun", "KubernetesRun", "LocalRun", "RunConfig", "UniversalRun"]
