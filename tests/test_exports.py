@@ -145,7 +145,7 @@ def test_client_resolves_lazily_from_package():
     assert caudal.Client is importlib.import_module("caudal.client").Client
 
 
-@pytest.mark.parametrize("method", ["register", "serialize", "visualize"])
+@pytest.mark.parametrize("method", ["register", "visualize"])
 def test_flow_methods_needing_later_features_raise_not_available(method):
     with pytest.raises(NotAvailableError, match=f"'Flow.{method}'"):
         getattr(Flow("later"), method)()

@@ -587,9 +587,26 @@ class Flow:
                                 runner_cls=runner_cls, **kwargs)
 
     def serialize(self, build: bool = False) -> dict[str, Any]:
-        from caudal.exceptions import NotAvailableError
+        """The flow's JSON-safe description (graph, parameters, schedule, storage, run config).
 
-        raise NotAvailableError("Flow.serialize", "the schedules, storage and serialization issue")
+        With ``build=True`` the flow is first put in its storage and the storage built, so the
+        description says where the code is.
+        """
+        # serialization reads core objects; imported here so that building flows never loads it.
+        from caudal.serialization import serialize_flow
+
+        if build:
+            if self.storage is None:
+                raise ValueError(f"Flow '{self.name}' has no storage to build; set flow.storage.")
+            self.storage.add_flow(self)
+            self.storage = self.storage.build()
+        return serialize_flow(self)
+
+    def serialized_hash(self) -> str:
+        """A digest of the description and every task's code; equal for the same code."""
+        from caudal.serialization import serialized_hash
+
+        return serialized_hash(self)
 
     def register(self, *args: Any, **kwargs: Any) -> Any:
         from caudal.exceptions import NotAvailableError
