@@ -67,6 +67,7 @@ AVAILABLE = {
     "caudal.tasks.core.constants": ["Constant"],
     "caudal.tasks.core.resource_manager": ["resource_manager", "ResourceManager"],
     "caudal.tasks.shell": ["ShellTask"],
+    "caudal.storage": ["Storage", "Local", "GCS", "S3", "Module"],
     "caudal.run_configs": ["RunConfig", "UniversalRun", "LocalRun", "KubernetesRun", "DockerRun"],
     "caudal.tasks.core.function": ["FunctionTask"],
     "caudal.core": ["Task", "Flow", "Parameter", "Edge"],
@@ -113,10 +114,6 @@ LATER = [
     ("caudal.schedules.clocks", "IntervalClock"),
     ("caudal.schedules.clocks", "CronClock"),
     ("caudal.schedules.clocks", "DatesClock"),
-    ("caudal.storage", "Local"),
-    ("caudal.storage", "GCS"),
-    ("caudal.storage", "S3"),
-    ("caudal.storage", "Module"),
     ("caudal.tasks.prefect", "create_flow_run"),
     ("caudal.tasks.prefect", "wait_for_flow_run"),
     ("caudal.tasks.prefect", "get_task_run_result"),
@@ -149,13 +146,6 @@ def test_client_resolves_lazily_from_package():
 def test_flow_methods_needing_later_features_raise_not_available(method):
     with pytest.raises(NotAvailableError, match=f"'Flow.{method}'"):
         getattr(Flow("later"), method)()
-
-
-def test_flow_run_on_its_schedule_raises_not_available():
-    flow = Flow("scheduled", schedule="every day")
-
-    with pytest.raises(NotAvailableError, match="run_on_schedule=False"):
-        flow.run()
 
 
 def run_fresh(code: str) -> str:

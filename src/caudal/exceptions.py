@@ -9,6 +9,8 @@ The tree::
     │   └── UnknownParameterError   a parameter the flow does not have (also a TypeError)
     ├── TaskDefinitionError         a task is called or bound in a way that cannot work
     ├── ResultNotImplementedError   a Result type cannot read, write or check a location
+    ├── FlowStorageError            a flow cannot be stored, found or loaded (a broken flow file,
+    │                               missing code or packages, no such flow in the storage)
     └── NotAvailableError           a feature that a later caudal release delivers
 
     CaudalSignal (BaseException)    raised by a task to set its own state; see caudal.engine.signals
@@ -24,6 +26,7 @@ from typing import Any
 __all__ = [
     "CaudalError",
     "CaudalSignal",
+    "FlowStorageError",
     "FlowValidationError",
     "MissingParameterError",
     "NotAvailableError",
@@ -61,6 +64,21 @@ class TaskDefinitionError(CaudalError, ValueError):
 class ResultNotImplementedError(CaudalError, NotImplementedError):
     """A Result type without storage (the base ``Result``) was asked to read, write or check
     a location; give the task or flow a ``LocalResult``, ``GCSResult``, ``S3Result``..."""
+
+
+class FlowStorageError(CaudalError):
+    """A flow could not be stored, found or loaded.
+
+    Raised for a flow file that fails to import, a storage that holds no flow of that name,
+    and a stored flow whose code or packages are missing here. ``path`` names the file, module
+    or storage location involved, and ``traceback`` carries the original traceback text
+    (empty when there was none); both are in the message too.
+    """
+
+    def __init__(self, message: str, path: str | None = None, traceback: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        self.traceback = traceback
 
 
 class NotAvailableError(CaudalError, NotImplementedError):

@@ -107,3 +107,13 @@ def test_hash_changes_with_a_parameter_default_or_the_graph():
               more_tasks.serialized_hash()}
     assert len(hashes) == 3
     assert _flow().serialized_hash() == base.serialized_hash()
+
+
+def test_hash_ignores_where_local_storage_keeps_flows_on_each_machine(tmp_path):
+    from caudal.storage import Local
+
+    on_a, on_b = _flow(), _flow()
+    on_a.storage = Local(directory=str(tmp_path / "machine-a"))
+    on_b.storage = Local(directory=str(tmp_path / "machine-b"))
+
+    assert on_a.serialized_hash() == on_b.serialized_hash()

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from caudal.engine.state import Mapped, Paused, Resume, Scheduled, State
-from caudal.exceptions import MissingParameterError, NotAvailableError, UnknownParameterError
+from caudal.exceptions import MissingParameterError, UnknownParameterError
 from caudal.utilities.context import context as _context
 
 if TYPE_CHECKING:
@@ -85,26 +85,54 @@ def run_flow_locally(
             given[key] = value  # reported below as an unknown parameter, by name
     values = resolve_parameters(flow, given)
     flow.validate()
-    if flow.schedule is not None and run_on_schedule is not False:
-        raise NotAvailableError("running a flow on its schedule with flow.run()",
-                                "the schedules issue; pass run_on_schedule=False to run once now")
-
     runner_kwargs.setdefault("return_tasks", flow.tasks)
+    runner_cls = runner_cls or FlowRunner
+    if flow.schedule is None or run_on_schedule is False:
+        return _run_once(flow, runner_cls, values, dict(runner_kwargs),
+                         datetime.datetime.now(datetime.UTC))
+    return _run_on_schedule(flow, runner_cls, given, runner_kwargs)
+
+
+def _run_on_schedule(flow: Flow, runner_cls: type, given: dict[str, Any],
+                     runner_kwargs: dict[str, Any]) -> State:
+    """Run at each of the schedule's times, as Prefect's flow.run does, until none is left.
+
+    Each run gets its clock's parameter defaults (over the ones given to flow.run).
+    """
+    state: State | None = None
+    after: datetime.datetime | None = None
+    while True:
+        events = flow.schedule.next(1, after=after, return_events=True)
+        if not events:
+            if state is None:
+                raise ValueError(f"Flow '{flow.name}' has no more scheduled runs.")
+            return state
+        event = events[0]
+        start = event.start_time
+        values = resolve_parameters(flow, {**given, **(event.parameter_defaults or {})})
+        delay = (start - datetime.datetime.now(datetime.UTC)).total_seconds()
+        if delay > 0:
+            flow.logger.info("Waiting for next scheduled run at %s", start.isoformat())
+            time.sleep(delay)
+        state = _run_once(flow, runner_cls, values, dict(runner_kwargs), start)
+        after = start
+
+
+def _run_once(flow: Flow, runner_cls: type, values: dict[str, Any],
+              runner_kwargs: dict[str, Any], scheduled_start: datetime.datetime) -> State:
+    """One flow run, with rounds for retries, until no task waits for one."""
     # One identity for the whole local run, kept across retry rounds, as Prefect keeps it.
     run_context = {
         "flow_id": flow.name,
         "flow_run_id": runner_kwargs.pop("flow_run_id", None) or str(uuid.uuid4()),
         "flow_run_name": runner_kwargs.pop("flow_run_name", None) or str(uuid.uuid4()),
-        "scheduled_start_time": datetime.datetime.now(datetime.UTC),
+        "scheduled_start_time": scheduled_start,
     }
     run_context.update(runner_kwargs.pop("context", None) or {})
     runner_kwargs["context"] = run_context
     task_states: dict[Task, State] = dict(runner_kwargs.pop("task_states", None) or {})
-    # A local run starts Scheduled for now, as Prefect's flow.run does; handlers see it.
-    state = runner_kwargs.pop("state", None) or Scheduled(
-        start_time=datetime.datetime.now(datetime.UTC), result={}
-    )
-    runner_cls = runner_cls or FlowRunner
+    # A local run starts Scheduled, as Prefect's flow.run does; handlers see it.
+    state = runner_kwargs.pop("state", None) or Scheduled(start_time=scheduled_start, result={})
     caches: dict[str, list[State]] = _context.setdefault("caches", {})
     while True:
         state = runner_cls(flow=flow).run(state=state, task_states=task_states,

@@ -147,7 +147,9 @@ def serialized_hash(flow: Flow) -> str:
         task.pop("source", None)  # paths differ between machines; the code itself is hashed
     storage = data.get("storage")
     if isinstance(storage, dict):
-        storage.pop("flows", None)  # where a build put the flow is not what the flow is
+        # The kind of storage and its bucket are part of what was registered; where a build
+        # put the flow, local folders and the source text (hashed per task above) are not.
+        data["storage"] = {k: storage[k] for k in ("type", "bucket") if k in storage}
     codes = sorted(_code_of(t)[0] for t in flow.tasks)
     digest = hashlib.sha256()
     digest.update(json.dumps(data, sort_keys=True, default=repr).encode())
