@@ -86,6 +86,15 @@ AVAILABLE = {
     "caudal.engine.cache_validators": ["never_use", "duration_only", "all_inputs",
                                        "all_parameters", "partial_inputs_only",
                                        "partial_parameters_only"],
+    "caudal.schedules": ["Schedule", "IntervalSchedule", "CronSchedule", "clocks", "filters",
+                         "adjustments"],
+    "caudal.schedules.schedules": ["Schedule", "IntervalSchedule", "CronSchedule"],
+    "caudal.schedules.clocks": ["IntervalClock", "CronClock", "DatesClock", "Clock",
+                                "ClockEvent"],
+    "caudal.schedules.filters": ["on_datetime", "on_date", "at_time", "between_datetimes",
+                                 "between_dates", "between_times", "is_weekday", "is_weekend",
+                                 "is_month_end", "is_month_start", "is_day_of_week"],
+    "caudal.schedules.adjustments": ["add", "next_weekday"],
 }
 
 
@@ -108,12 +117,6 @@ def test_local_executor_runs_a_flow():
 
 # Paths whose behaviour arrives later: the import works, using the name says it is not here yet.
 LATER = [
-    ("caudal.schedules", "IntervalSchedule"),
-    ("caudal.schedules", "CronSchedule"),
-    ("caudal.schedules", "Schedule"),
-    ("caudal.schedules.clocks", "IntervalClock"),
-    ("caudal.schedules.clocks", "CronClock"),
-    ("caudal.schedules.clocks", "DatesClock"),
     ("caudal.tasks.prefect", "create_flow_run"),
     ("caudal.tasks.prefect", "wait_for_flow_run"),
     ("caudal.tasks.prefect", "get_task_run_result"),

@@ -1,7 +1,23 @@
-"""Schedules with clocks (Prefect 0.15 paths); the behaviour arrives with the schedules, storage and serialization issue."""
+"""Schedules: clocks that fire, merged, filtered and adjusted (Prefect 0.15's paths).
 
-from caudal.schedules.clocks import CronClock, DatesClock, IntervalClock
+This package imports nothing from the rest of caudal, so the server computes fire times
+without the engine.
+
+Example:
+    >>> import datetime as dt
+    >>> from caudal.schedules import Schedule
+    >>> from caudal.schedules.clocks import CronClock
+    >>> schedule = Schedule(clocks=[
+    ...     CronClock("0 3 * * *", parameter_defaults={"table": "iptu"}),
+    ...     CronClock("0 3 * * *", parameter_defaults={"table": "itbi"}, labels=["big"]),
+    ... ])
+    >>> for event in schedule.next(2, after=dt.datetime(2021, 1, 1), return_events=True):
+    ...     print(event.start_time.isoformat(), event.parameter_defaults, event.labels)
+    2021-01-01T03:00:00+00:00 {'table': 'iptu'} None
+    2021-01-01T03:00:00+00:00 {'table': 'itbi'} ['big']
+"""
+
+from caudal.schedules import adjustments, clocks, filters
 from caudal.schedules.schedules import CronSchedule, IntervalSchedule, Schedule
 
-__all__ = ["CronClock", "CronSchedule", "DatesClock", "IntervalClock", "IntervalSchedule",
-           "Schedule"]
+__all__ = ["CronSchedule", "IntervalSchedule", "Schedule", "adjustments", "clocks", "filters"]

@@ -1,3 +1,44 @@
-"""caudal.schedules.adjustments: Prefect 0.15's path; adjustments arrive with the schedules issue."""
+"""Adjustments: functions that move a schedule's datetime after it passed the filters.
 
-__all__: list[str] = []
+Each adjustment has the signature ``Callable[[datetime], datetime]``.
+
+Example:
+    >>> import datetime as dt
+    >>> next_weekday(dt.datetime(2021, 1, 2, 9)).isoformat()
+    '2021-01-04T09:00:00+00:00'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from caudal.schedules.filters import is_weekday
+from caudal.schedules.timezones import add_days, add_delta, as_aware
+
+__all__ = ["add", "next_weekday"]
+
+
+def add(interval: dt.timedelta) -> Callable[[dt.datetime], dt.datetime]:
+    """Move the datetime later by ``interval``: its whole days on the calendar (keeping the
+    wall time across DST), the rest as elapsed time. Naive datetimes are read as UTC.
+
+    Example:
+        >>> import datetime as dt
+        >>> add(dt.timedelta(hours=2))(dt.datetime(2021, 1, 1, 22)).isoformat()
+        '2021-01-02T00:00:00+00:00'
+    """
+
+    def _add(when: dt.datetime) -> dt.datetime:
+        return add_delta(when, interval)
+
+    return _add
+
+
+def next_weekday(dt_: dt.datetime) -> dt.datetime:
+    """Move a Saturday or Sunday to the next Monday, at the same wall time; leave a weekday.
+    Naive datetimes are read as UTC."""
+    when = as_aware(dt_)
+    while not is_weekday(when):
+        when = add_days(when, 1)
+    return when
