@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from caudal.schedules.descriptions import described
 from caudal.schedules.filters import is_weekday
 from caudal.schedules.timezones import add_days, add_delta, as_aware
 
 __all__ = ["add", "next_weekday"]
 
 
+@described
 def add(interval: dt.timedelta) -> Callable[[dt.datetime], dt.datetime]:
     """Move the datetime later by ``interval``: its whole days on the calendar (keeping the
     wall time across DST), the rest as elapsed time. Naive datetimes are read as UTC.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from caudal.schedules.descriptions import described
 from caudal.schedules.timezones import add_days, as_aware, instant
 
 __all__ = ["at_time", "between_dates", "between_datetimes", "between_times", "is_day_of_week",
@@ -25,6 +26,7 @@ __all__ = ["at_time", "between_dates", "between_datetimes", "between_times", "is
 Filter = Callable[[dt.datetime], bool]
 
 
+@described
 def on_datetime(dt_: dt.datetime) -> Filter:
     """Keep only the event at exactly this moment (naive means UTC)."""
     target = instant(dt_)
@@ -35,6 +37,7 @@ def on_datetime(dt_: dt.datetime) -> Filter:
     return _on_datetime
 
 
+@described
 def between_datetimes(start: dt.datetime, end: dt.datetime) -> Filter:
     """Keep events from ``start`` to ``end``, both included (naive means UTC)."""
     low, high = instant(start), instant(end)
@@ -45,6 +48,7 @@ def between_datetimes(start: dt.datetime, end: dt.datetime) -> Filter:
     return _between_datetimes
 
 
+@described
 def on_date(month: int, day: int) -> Filter:
     """Keep events on this month and day, in any year."""
 
@@ -54,6 +58,7 @@ def on_date(month: int, day: int) -> Filter:
     return _on_date
 
 
+@described
 def between_dates(start_month: int, start_day: int, end_month: int, end_day: int) -> Filter:
     """Keep events between two days of the year, both included; the range may wrap the new
     year: ``between_dates(10, 15, 3, 31)`` keeps October 15 to March 31.
@@ -74,6 +79,7 @@ def between_dates(start_month: int, start_day: int, end_month: int, end_day: int
     return _between_dates
 
 
+@described
 def at_time(t: dt.time) -> Filter:
     """Keep events at exactly this wall time of day."""
 
@@ -83,6 +89,7 @@ def at_time(t: dt.time) -> Filter:
     return _at_time
 
 
+@described
 def between_times(start: dt.time, end: dt.time) -> Filter:
     """Keep events between two wall times of day, both included; the range may wrap midnight."""
 
@@ -115,6 +122,7 @@ def is_month_start(dt_: dt.datetime) -> bool:
     return dt_.day == 1
 
 
+@described
 def is_day_of_week(day_of_week: int) -> Filter:
     """Keep events on one day of the week: 0 is Monday, 6 is Sunday."""
 

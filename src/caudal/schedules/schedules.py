@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 from collections.abc import Callable, Iterable, Iterator
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from caudal.schedules.clocks import Clock, ClockEvent, CronClock, IntervalClock
 from caudal.schedules.timezones import instant
@@ -60,6 +60,19 @@ class Schedule:
         self.or_filters = list(or_filters or [])
         self.not_filters = list(not_filters or [])
         self.adjustments = list(adjustments or [])
+
+    def serialize(self) -> dict[str, Any]:
+        """A JSON-safe description; ``Schedule.from_serialized`` gives it back."""
+        from caudal.schedules.descriptions import schedule_to_dict
+
+        return schedule_to_dict(self)
+
+    @staticmethod
+    def from_serialized(data: dict[str, Any]) -> Schedule:
+        """The schedule ``serialize()`` described; it fires at the same times."""
+        from caudal.schedules.descriptions import schedule_from_dict
+
+        return schedule_from_dict(data)
 
     @property
     def start_date(self) -> dt.datetime | None:
