@@ -37,6 +37,8 @@ lint: $(STAMP)
 
 compat: $(STAMP) $(COMPAT_STAMP)
 	$(PY) compat/run.py --prefect-python $(COMPAT_VENV)/bin/python
+	CAUDAL_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(PY) -m pytest -q -p no:cacheprovider \
+		tests/schedules/test_compat_with_prefect.py
 
 bench: $(STAMP) $(COMPAT_STAMP)
 	$(PY) benchmarks/engine.py --prefect-python $(COMPAT_VENV)/bin/python
