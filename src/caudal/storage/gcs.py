@@ -6,6 +6,7 @@ from typing import Any
 
 from caudal.storage.base import public_options
 from caudal.storage.fsspec import FSSpec
+from caudal.utilities.filesystems import gcs_filesystem
 
 __all__ = ["GCS"]
 
@@ -57,12 +58,7 @@ class GCS(FSSpec):
         self.endpoint_url = endpoint_url
 
     def filesystem(self) -> Any:
-        # gcsfs.core's file system speaks the JSON API only. The package's default class
-        # first asks the gRPC control plane for the bucket's layout, which an emulator (and a
-        # bucket without that permission) answers only after a minute of retries.
-        from gcsfs.core import GCSFileSystem
-
-        return GCSFileSystem(**self.storage_options)
+        return gcs_filesystem(self.storage_options)
 
     def _settings(self) -> dict[str, Any]:
         options = public_options(self.storage_options)

@@ -6,16 +6,9 @@ from typing import Any
 
 from caudal.storage.base import public_options
 from caudal.storage.fsspec import FSSpec
+from caudal.utilities.filesystems import s3_filesystem, s3fs_options
 
 __all__ = ["S3"]
-
-# boto3 client arguments that s3fs takes under its own names; the rest go to the client.
-_CREDENTIALS = {
-    "aws_access_key_id": "key",
-    "aws_secret_access_key": "secret",
-    "aws_session_token": "token",
-}
-
 
 class S3(FSSpec):
     """Flows kept in an S3 bucket: a pickle per flow, or its script; uploaded by ``build()``.
@@ -53,24 +46,14 @@ class S3(FSSpec):
             raise ValueError("S3 storage needs a bucket: S3('my-bucket').")
         self.client_options = dict(client_options or {})
         self.upload_options = dict(upload_options or {})
-        options = dict(storage_options or {})
-        client_kwargs = dict(options.pop("client_kwargs", None) or {})
-        for name, value in self.client_options.items():
-            if name in _CREDENTIALS:
-                options[_CREDENTIALS[name]] = value
-            else:
-                client_kwargs[name] = value
-        if client_kwargs:
-            options["client_kwargs"] = client_kwargs
+        options = s3fs_options(self.client_options, storage_options)
         super().__init__(f"s3://{bucket}", key=key, stored_as_script=stored_as_script,
                          local_script_path=local_script_path, storage_options=options,
                          **kwargs)
         self.bucket = bucket
 
     def filesystem(self) -> Any:
-        from s3fs import S3FileSystem
-
-        return S3FileSystem(**self.storage_options)
+        return s3_filesystem(self.storage_options)
 
     def _upload_options(self) -> dict[str, Any]:
         return dict(self.upload_options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from caudal.engine.results.fsspec import FSSpecResult
+from caudal.utilities.filesystems import gcs_filesystem
 
 __all__ = ["GCSResult"]
 
@@ -48,9 +49,4 @@ class GCSResult(FSSpecResult):
         return f"gs://{self.bucket}"
 
     def filesystem(self) -> Any:
-        # gcsfs.core's file system speaks the JSON API only. The package's default class
-        # first asks the gRPC control plane for the bucket's layout, which an emulator (and a
-        # bucket without that permission) answers only after a minute of retries.
-        from gcsfs.core import GCSFileSystem
-
-        return GCSFileSystem(**self.storage_options)
+        return gcs_filesystem(self.storage_options)

@@ -5,16 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from caudal.engine.results.fsspec import FSSpecResult
+from caudal.utilities.filesystems import s3_filesystem, s3fs_options
 
 __all__ = ["S3Result"]
-
-# boto3 client arguments that s3fs takes under its own names; the rest go to the client.
-_CREDENTIALS = {
-    "aws_access_key_id": "key",
-    "aws_secret_access_key": "secret",
-    "aws_session_token": "token",
-}
-
 
 class S3Result(FSSpecResult):
     """A result stored as an object in an S3 bucket; ``location`` is the object key.
@@ -42,16 +35,9 @@ class S3Result(FSSpecResult):
                  storage_options: dict[str, Any] | None = None, **kwargs: Any) -> None:
         self.bucket = bucket
         self.boto3_kwargs = dict(boto3_kwargs or {})
-        options = dict(storage_options or {})
-        client_kwargs = dict(options.pop("client_kwargs", None) or {})
-        for name, value in self.boto3_kwargs.items():
-            if name in _CREDENTIALS:
-                options[_CREDENTIALS[name]] = value
-            else:
-                client_kwargs[name] = value
-        if client_kwargs:
-            options["client_kwargs"] = client_kwargs
-        super().__init__(root="s3://", storage_options=options, **kwargs)
+        super().__init__(root="s3://",
+                         storage_options=s3fs_options(self.boto3_kwargs, storage_options),
+                         **kwargs)
 
     @property
     def root(self) -> str:
@@ -60,6 +46,4 @@ class S3Result(FSSpecResult):
         return f"s3://{self.bucket}"
 
     def filesystem(self) -> Any:
-        from s3fs import S3FileSystem
-
-        return S3FileSystem(**self.storage_options)
+        return s3_filesystem(self.storage_options)
