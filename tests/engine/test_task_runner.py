@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 
 import caudal
-from caudal import Flow, task
+from caudal import Flow, Parameter, task, unmapped
 from caudal.core.edge import Edge
 from caudal.engine import signals
 from caudal.engine.state import (
@@ -406,6 +406,26 @@ def test_task_run_name_template_is_formatted_with_inputs():
         out = named(5)
 
     assert flow.run().result[out].result == "run-5"
+
+
+def test_task_run_name_sees_parameters_context_and_inputs_in_templates_and_callables():
+    @task(task_run_name="{flow_name}/{table}/{x}")
+    def from_template(x):
+        return caudal.context.get("task_run_name")
+
+    @task(task_run_name=lambda **kw: f"{kw['table']}-{kw['map_index']}-{kw['x']}")
+    def from_callable(x):
+        return caudal.context.get("task_run_name")
+
+    with Flow("named runs") as flow:
+        table = Parameter("table", default="iptu")
+        templated = from_template(1, upstream_tasks=[table])
+        called = from_callable.map([7, 8], upstream_tasks=[unmapped(table)])
+
+    state = flow.run()
+
+    assert state.result[templated].result == "named runs/iptu/1"
+    assert state.result[called].result == ["iptu-0-7", "iptu-1-8"]
 
 
 CACHED_CALLS: list[int] = []

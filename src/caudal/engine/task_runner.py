@@ -370,12 +370,14 @@ class TaskRunner:
         return state
 
     def _run_name(self, inputs: dict[str, Any]) -> str:
-        """The task's ``task_run_name``: a callable of the inputs, or a template filled from
-        the context and the inputs (``"load-{table}"``)."""
+        """The task's ``task_run_name``: a template (``"load-{table}"``) or a callable, given
+        the flow's parameters, the run context and the task's inputs, as Prefect gives them."""
         template = self.task.task_run_name
+        ctx = _context.to_dict()
+        values = {**(ctx.get("parameters") or {}), **ctx, **inputs}
         if callable(template):
-            return str(template(**inputs))
-        return str(template).format(**{**_context.to_dict(), **inputs})
+            return str(template(**values))
+        return str(template).format(**values)
 
     def _check_trigger(self, state: State, upstream_states: Mapping[Edge, State],
                        full_name: str) -> None:
