@@ -11,6 +11,10 @@ The tree::
     ├── ResultNotImplementedError   a Result type cannot read, write or check a location
     ├── FlowStorageError            a flow cannot be stored, found or loaded (a broken flow file,
     │                               missing code or packages, no such flow in the storage)
+    ├── ClientError                 the server refused a request (``status_code``, ``detail``)
+    │   ├── ServerUnavailable       the server could not be reached, even after retries
+    │   ├── AuthorizationError      no API key, a wrong one, or a role too low (401, 403)
+    │   └── ObjectNotFound          no such project, flow, run or agent (404)
     └── NotAvailableError           a feature that a later caudal release delivers
 
     CaudalSignal (BaseException)    raised by a task to set its own state; see caudal.engine.signals
@@ -24,14 +28,18 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AuthorizationError",
     "CaudalError",
     "CaudalSignal",
+    "ClientError",
     "FlowStorageError",
     "FlowValidationError",
     "MissingParameterError",
     "NotAvailableError",
+    "ObjectNotFound",
     "ParameterError",
     "ResultNotImplementedError",
+    "ServerUnavailable",
     "TaskDefinitionError",
     "UnknownParameterError",
 ]
@@ -79,6 +87,33 @@ class FlowStorageError(CaudalError):
         super().__init__(message)
         self.path = path
         self.traceback = traceback
+
+
+class ClientError(CaudalError):
+    """The server answered a request with an error, or could not be reached.
+
+    The message is the server's own ``detail`` text; ``status_code`` (``None`` when nothing
+    answered), ``detail`` and ``url`` are kept for code that needs more than text.
+    """
+
+    def __init__(self, message: str, status_code: int | None = None, url: str | None = None,
+                 detail: Any = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.url = url
+        self.detail = message if detail is None else detail
+
+
+class ServerUnavailable(ClientError):
+    """The server could not be reached (refused, timed out, or 502-504) even after retries."""
+
+
+class AuthorizationError(ClientError):
+    """The request needs an API key (401) or a key with a higher role (403)."""
+
+
+class ObjectNotFound(ClientError, LookupError):
+    """The project, flow, flow run or agent named in a request does not exist (404)."""
 
 
 class NotAvailableError(CaudalError, NotImplementedError):

@@ -1,0 +1,1 @@
+"""The server's database: engine and sessions, tables, migrations."""

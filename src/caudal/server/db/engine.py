@@ -1,0 +1,123 @@
+"""The database: one engine, read and write transactions, and every dialect switch.
+
+SQLite is the embedded default: WAL so readers never wait for the writer, and every write
+transaction starts with ``BEGIN IMMEDIATE`` behind one in-process lock, so concurrent requests
+queue for the write lock instead of failing with "database is locked". PostgreSQL takes
+concurrent writers natively; claims there use ``FOR UPDATE SKIP LOCKED``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.engine import URL
+
+__all__ = ["Database", "default_sqlite_url", "normalize_url"]
+
+
+def default_sqlite_url(home_dir: str | Path) -> str:
+    """The embedded database's URL: ``caudal.db`` in caudal's home folder."""
+    return f"sqlite:///{Path(home_dir).expanduser() / 'caudal.db'}"
+
+
+def normalize_url(url: str) -> URL:
+    """Parse a database URL; ``postgresql://`` means the psycopg 3 driver.
+
+    Raises:
+        ValueError: the URL is not a SQLite or PostgreSQL URL.
+    """
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError with a terse message
+        raise ValueError(f"Database URL '{url}' is not a valid URL: {exc}") from exc
+    backend = parsed.get_backend_name()
+    if backend == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(
+            f"Database URL '{parsed.render_as_string(hide_password=True)}' is not supported; "
+            "use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB.")
+    return parsed
+
+
+class Database:
+    """The server's database.
+
+    Args:
+        url: a SQLite or PostgreSQL URL (see ``normalize_url``).
+        echo: log every statement (debugging).
+
+    Use ``read()`` for queries and ``write()`` for anything that changes rows; both yield a
+    connection inside one transaction that commits when the block ends without error.
+    """
+
+    def __init__(self, url: str, echo: bool = False) -> None:
+        self.url = normalize_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self._write_lock = threading.Lock()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
+        else:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine, "begin", _sqlite_on_begin)
+
+    @property
+    def display_url(self) -> str:
+        """The URL with any password hidden, for logs and ``/health``."""
+        return self.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection in a read transaction (SQLite: a deferred one, never blocked)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection in a write transaction that commits at the end of the block."""
+        if not self.is_sqlite:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        # One writer at a time in this process; BEGIN IMMEDIATE takes the file's write lock
+        # up front, so a transaction never fails half-way when it upgrades from read to write.
+        with self._write_lock, self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                yield conn
+
+    @property
+    def skip_locked(self) -> dict[str, Any]:
+        """``with_for_update`` arguments for claims: SKIP LOCKED on PostgreSQL, none on SQLite
+        (where the write lock already serialises claims)."""
+        return {} if self.is_sqlite else {"skip_locked": True}
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself, so that writes can ask for IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())

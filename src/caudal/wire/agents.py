@@ -1,0 +1,33 @@
+"""Agents: who they are, their heartbeats, and what they claim."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from caudal.wire._base import Model
+
+__all__ = ["Agent", "AgentRegister", "ClaimRequest"]
+
+
+class AgentRegister(Model):
+    name: str = Field(min_length=1, max_length=200)
+    labels: list[str] = Field(default_factory=list, max_length=100)
+    agent_type: str = Field(default="LocalAgent", max_length=100)
+
+
+class Agent(Model):
+    id: str
+    name: str
+    labels: list[str]
+    agent_type: str
+    created: datetime
+    last_heartbeat: datetime
+
+
+class ClaimRequest(Model):
+    """Due runs whose labels the agent has, up to ``limit``; waits up to ``wait_s`` for one."""
+
+    limit: int = Field(default=10, ge=1, le=100)
+    wait_s: float = Field(default=0.0, ge=0.0, le=60.0)

@@ -1,0 +1,26 @@
+"""Projects: named folders of flows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from caudal.wire._base import Model
+
+__all__ = ["Project", "ProjectCreate"]
+
+NAME = Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")
+
+
+class ProjectCreate(Model):
+    name: str = NAME
+    description: str | None = Field(default=None, max_length=10_000)
+
+
+class Project(Model):
+    id: str
+    name: str
+    description: str | None = None
+    created: datetime
+    flow_count: int = 0

@@ -1,0 +1,108 @@
+"""Flow runs and task runs: creation, states, pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from caudal.wire._base import Model
+
+__all__ = ["FlowRun", "FlowRunCreate", "FlowRunRename", "StateRecord", "StateSet",
+           "TaskRun", "TaskRunState", "TaskRunStatesResult"]
+
+LABELS = Field(default=None, max_length=100)
+
+
+class FlowRunCreate(Model):
+    """A run of a flow: by ``flow_id`` (a version) or by ``flow_name`` and ``project``
+    (its latest version)."""
+
+    flow_id: str | None = Field(default=None, max_length=100)
+    flow_name: str | None = Field(default=None, max_length=500)
+    project: str | None = Field(default=None, max_length=200)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] = Field(default_factory=dict)
+    labels: list[str] | None = LABELS
+    """``None`` takes the flow's labels."""
+    run_name: str | None = Field(default=None, max_length=500)
+    idempotency_key: str | None = Field(default=None, max_length=500)
+    scheduled_start_time: datetime | None = None
+
+
+class FlowRunRename(Model):
+    name: str = Field(min_length=1, max_length=500)
+
+
+class StateSet(Model):
+    """A new state for a run. With ``version`` the change applies only if the run is still at
+    that version (another writer got there first otherwise: 409)."""
+
+    state: str = Field(min_length=1, max_length=50)
+    message: str | None = Field(default=None, max_length=100_000)
+    version: int | None = None
+    start_time: datetime | None = None
+    """For Scheduled and Retrying: when to run."""
+
+
+class StateRecord(Model):
+    state: str
+    message: str | None = None
+    timestamp: datetime
+
+
+class FlowRun(Model):
+    id: str
+    name: str
+    flow_id: str
+    flow_group_id: str
+    flow_name: str
+    project: str
+    flow_version: int
+    parameters: dict[str, Any]
+    context: dict[str, Any]
+    labels: list[str]
+    state: str
+    state_message: str | None = None
+    state_timestamp: datetime
+    version: int
+    scheduled_start_time: datetime
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    heartbeat: datetime | None = None
+    agent_id: str | None = None
+    idempotency_key: str | None = None
+    auto_scheduled: bool = False
+    created: datetime
+
+
+class TaskRunState(Model):
+    """One task run's new state, as the runner reports it in a batch."""
+
+    flow_run_id: str = Field(max_length=100)
+    task_slug: str = Field(min_length=1, max_length=500)
+    map_index: int = Field(default=-1, ge=-1)
+    task_name: str | None = Field(default=None, max_length=500)
+    state: str = Field(min_length=1, max_length=50)
+    message: str | None = Field(default=None, max_length=100_000)
+    timestamp: datetime | None = None
+    result_location: str | None = Field(default=None, max_length=4000)
+
+
+class TaskRunStatesResult(Model):
+    written: int
+
+
+class TaskRun(Model):
+    id: str
+    flow_run_id: str
+    task_slug: str
+    task_name: str | None
+    map_index: int
+    state: str
+    state_message: str | None = None
+    state_timestamp: datetime
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    result_location: str | None = None
