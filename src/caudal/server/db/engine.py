@@ -97,6 +97,14 @@ class Database:
             with conn.begin():
                 yield conn
 
+    def insert(self, table: Any) -> Any:
+        """The dialect's INSERT, which has ``on_conflict_do_nothing`` / ``_do_update``."""
+        if self.is_sqlite:
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        return insert(table)
+
     @property
     def skip_locked(self) -> dict[str, Any]:
         """``with_for_update`` arguments for claims: SKIP LOCKED on PostgreSQL, none on SQLite

@@ -1,0 +1,115 @@
+"""/api/flow-runs: create, read, list, state, rename, cancel, heartbeat, delete."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from caudal.server.api.deps import ADMIN, RUNNER, VIEWER, database
+from caudal.server.db.engine import Database
+from caudal.server.services import flow_runs, logs, states, task_runs
+from caudal.wire._base import Page
+from caudal.wire.logs import LogRecord
+from caudal.wire.runs import FlowRun, FlowRunCreate, FlowRunRename, StateRecord, StateSet, TaskRun
+
+router = APIRouter(prefix="/api/flow-runs", tags=["flow runs"])
+NOT_FOUND = {404: {"description": "No flow run has that id."}}
+CONFLICT = {409: {"description": "The lifecycle does not allow it, or the run changed."}}
+
+
+@router.post("", status_code=201, dependencies=[RUNNER],
+             responses={200: {"description": "A run with this idempotency key exists.",
+                              "model": FlowRun},
+                        404: {"description": "No such flow."}, **CONFLICT})
+def create_flow_run(body: FlowRunCreate, request: Request, response: Response,
+                    db: Database = Depends(database)) -> FlowRun:
+    """A new Scheduled run (by default due now); an existing idempotency key returns its run."""
+    run, created = flow_runs.create_flow_run(db, body)
+    if not created:
+        response.status_code = 200
+    else:
+        request.app.state.run_events.notify()
+    return run
+
+
+@router.get("", dependencies=[VIEWER])
+def list_flow_runs(flow_id: str | None = Query(None, max_length=100),
+                   flow_group_id: str | None = Query(None, max_length=100),
+                   flow_name: str | None = Query(None, max_length=500),
+                   project: str | None = Query(None, max_length=200),
+                   state: list[str] | None = Query(None),
+                   limit: int = Query(50, ge=1, le=500),
+                   cursor: str | None = Query(None, max_length=1000),
+                   db: Database = Depends(database)) -> Page[FlowRun]:
+    """Runs newest first (by scheduled start); pass ``next_cursor`` back for the next page."""
+    items, next_cursor = flow_runs.list_flow_runs(
+        db, flow_id=flow_id, flow_group_id=flow_group_id, flow_name=flow_name,
+        project=project, states=state, limit=limit, cursor=cursor)
+    return Page[FlowRun](items=items, next_cursor=next_cursor)
+
+
+@router.get("/{flow_run_id}", dependencies=[VIEWER], responses=NOT_FOUND)
+def get_flow_run(flow_run_id: str, db: Database = Depends(database)) -> FlowRun:
+    return flow_runs.get_flow_run(db, flow_run_id)
+
+
+@router.patch("/{flow_run_id}", dependencies=[RUNNER], responses=NOT_FOUND)
+def rename_flow_run(flow_run_id: str, body: FlowRunRename,
+                    db: Database = Depends(database)) -> FlowRun:
+    return flow_runs.rename_flow_run(db, flow_run_id, body.name)
+
+
+@router.delete("/{flow_run_id}", status_code=204, dependencies=[ADMIN], responses=NOT_FOUND)
+def delete_flow_run(flow_run_id: str, db: Database = Depends(database)) -> Response:
+    """Delete a run with its states, task runs and logs."""
+    flow_runs.delete_flow_run(db, flow_run_id)
+    return Response(status_code=204)
+
+
+@router.post("/{flow_run_id}/state", dependencies=[RUNNER],
+             responses={**NOT_FOUND, **CONFLICT})
+def set_flow_run_state(flow_run_id: str, body: StateSet, request: Request,
+                       db: Database = Depends(database)) -> FlowRun:
+    """Move the run to a new state, following Prefect's lifecycle."""
+    run = states.set_flow_run_state(db, flow_run_id, body)
+    if run.state in ("Scheduled", "Retrying", "Resume"):
+        request.app.state.run_events.notify()
+    return run
+
+
+@router.get("/{flow_run_id}/states", dependencies=[VIEWER], responses=NOT_FOUND)
+def list_states(flow_run_id: str, db: Database = Depends(database)) -> list[StateRecord]:
+    """The run's state history, oldest first."""
+    return flow_runs.list_states(db, flow_run_id)
+
+
+@router.post("/{flow_run_id}/cancel", dependencies=[RUNNER],
+             responses={**NOT_FOUND, **CONFLICT})
+def cancel_flow_run(flow_run_id: str, db: Database = Depends(database)) -> FlowRun:
+    """Cancel at once if not started; ask the agent to stop it (Cancelling) if running."""
+    return states.cancel_flow_run(db, flow_run_id)
+
+
+@router.post("/{flow_run_id}/heartbeat", status_code=204, dependencies=[RUNNER],
+             responses={**NOT_FOUND, **CONFLICT})
+def heartbeat(flow_run_id: str, db: Database = Depends(database)) -> Response:
+    states.record_heartbeat(db, flow_run_id)
+    return Response(status_code=204)
+
+
+@router.get("/{flow_run_id}/task-runs", dependencies=[VIEWER], responses=NOT_FOUND)
+def list_task_runs(flow_run_id: str, db: Database = Depends(database)) -> list[TaskRun]:
+    return task_runs.list_task_runs(db, flow_run_id)
+
+
+@router.get("/{flow_run_id}/logs", dependencies=[VIEWER], responses=NOT_FOUND)
+def query_logs(flow_run_id: str, level: int = Query(0, ge=0, le=100),
+               text: str | None = Query(None, max_length=1000),
+               task_slug: str | None = Query(None, max_length=500),
+               cursor: str | None = Query(None, max_length=1000),
+               limit: int = Query(200, ge=1, le=5000),
+               db: Database = Depends(database)) -> Page[LogRecord]:
+    """The run's log lines, oldest first. ``next_cursor`` is given whenever lines were
+    returned, so a follower asks again with it; a page shorter than ``limit`` is the end."""
+    items, next_cursor = logs.query_logs(db, flow_run_id, level=level, text=text,
+                                         task_slug=task_slug, cursor=cursor, limit=limit)
+    return Page[LogRecord](items=items, next_cursor=next_cursor)

@@ -1,0 +1,76 @@
+"""/api/flows: registration, versions, archiving, schedule switch."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from caudal.server.api.deps import ADMIN, RUNNER, VIEWER, database
+from caudal.server.db.engine import Database
+from caudal.server.services import flows, registration, schedules
+from caudal.wire.flows import FlowRegistration, FlowVersion, RegistrationResult, ScheduleState
+
+router = APIRouter(prefix="/api/flows", tags=["flows"])
+NOT_FOUND = {404: {"description": "No flow has that id."}}
+
+
+@router.post("/register", dependencies=[ADMIN], status_code=201,
+             responses={200: {"description": "Unchanged: skipped.", "model": RegistrationResult},
+                        404: {"description": "No such project."}})
+def register_flow(body: FlowRegistration, request: Request, response: Response,
+                  db: Database = Depends(database)) -> RegistrationResult:
+    """Store a new version of a flow, or skip it when nothing changed (200)."""
+    result = registration.register_flow(db, body, request.app.state.settings.scheduled_runs_ahead)
+    if result.status == "skipped":
+        response.status_code = 200
+    if result.scheduled_runs:
+        request.app.state.run_events.notify()
+    return result
+
+
+@router.get("", dependencies=[VIEWER])
+def list_flows(project: str | None = Query(None, max_length=200),
+               name: str | None = Query(None, max_length=500),
+               include_archived: bool = False,
+               db: Database = Depends(database)) -> list[FlowVersion]:
+    """The latest version of every flow (every version with ``include_archived``)."""
+    return flows.list_flows(db, project=project, name=name, include_archived=include_archived)
+
+
+@router.get("/{flow_id}", dependencies=[VIEWER], responses=NOT_FOUND)
+def get_flow(flow_id: str, db: Database = Depends(database)) -> FlowVersion:
+    return flows.get_flow(db, flow_id)
+
+
+@router.get("/{flow_id}/versions", dependencies=[VIEWER], responses=NOT_FOUND)
+def list_versions(flow_id: str, db: Database = Depends(database)) -> list[FlowVersion]:
+    """Every version of this flow, newest first."""
+    return flows.list_versions(db, flow_id)
+
+
+@router.get("/{flow_id}/source", dependencies=[VIEWER], responses=NOT_FOUND)
+def flow_source(flow_id: str, db: Database = Depends(database)) -> dict[str, str | None]:
+    """The flow file's text as registered."""
+    return {"source": flows.flow_source(db, flow_id)}
+
+
+@router.post("/{flow_id}/archive", dependencies=[ADMIN], responses=NOT_FOUND)
+def archive_flow(flow_id: str, db: Database = Depends(database)) -> FlowVersion:
+    return flows.archive_flow(db, flow_id)
+
+
+@router.post("/{flow_id}/schedule/activate", dependencies=[RUNNER], responses=NOT_FOUND)
+def activate_schedule(flow_id: str, request: Request,
+                      db: Database = Depends(database)) -> ScheduleState:
+    """Switch the flow's schedule on; its next runs are created now."""
+    result = schedules.set_schedule_active(db, flow_id, True,
+                                           request.app.state.settings.scheduled_runs_ahead)
+    request.app.state.run_events.notify()
+    return result
+
+
+@router.post("/{flow_id}/schedule/deactivate", dependencies=[RUNNER], responses=NOT_FOUND)
+def deactivate_schedule(flow_id: str, request: Request,
+                        db: Database = Depends(database)) -> ScheduleState:
+    """Switch the flow's schedule off; its future scheduled runs are deleted."""
+    return schedules.set_schedule_active(db, flow_id, False,
+                                         request.app.state.settings.scheduled_runs_ahead)

@@ -1,0 +1,24 @@
+"""/api/projects"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from caudal.server.api.deps import ADMIN, VIEWER, database
+from caudal.server.db.engine import Database
+from caudal.server.services import projects
+from caudal.wire.projects import Project, ProjectCreate
+
+router = APIRouter(prefix="/api/projects", tags=["projects"])
+
+
+@router.get("", dependencies=[VIEWER])
+def list_projects(db: Database = Depends(database)) -> list[Project]:
+    """Every project, by name, with how many flows it holds."""
+    return projects.list_projects(db)
+
+
+@router.post("", status_code=201, dependencies=[ADMIN],
+             responses={409: {"description": "A project with that name exists."}})
+def create_project(body: ProjectCreate, db: Database = Depends(database)) -> Project:
+    return projects.create_project(db, body)

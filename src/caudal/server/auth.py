@@ -1,0 +1,97 @@
+"""Who is calling: API keys in ``Authorization: Bearer <key>``, roles viewer < runner < admin.
+
+Keys are needed when the settings say so (always on a non-loopback address); without that,
+every caller is an admin, as on a laptop. A key is never logged: only its digest is looked up.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+
+from caudal.server.errors import Forbidden, Unauthorized
+from caudal.server.services.api_keys import digest, lookup_role
+from caudal.wire.auth import Role
+
+__all__ = ["KeyCache", "require"]
+
+CACHE_TTL_S = 30.0
+
+
+class KeyCache:
+    """Recently checked keys by digest, so that a request costs no database read for auth."""
+
+    def __init__(self, ttl_s: float = CACHE_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[float, Role | None]] = {}
+        self._lock = threading.Lock()
+
+    def role(self, db: Any, key: str) -> Role | None:
+        key_digest = digest(key)
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key_digest)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        found = lookup_role(db, key)
+        role = found[1] if found else None
+        with self._lock:
+            if len(self._entries) > 10_000:  # unknown keys must not grow this without bound
+                self._entries.clear()
+            self._entries[key_digest] = (now + self.ttl_s, role)
+        return role
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _key_from(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return request.headers.get("x-caudal-api-key") or None
+
+
+def caller_role(request: Request) -> Role:
+    """The role of the request's key (admin when keys are not required).
+
+    Raises:
+        Unauthorized: keys are required and none, or an unknown one, was sent.
+    """
+    state = request.app.state
+    if not state.settings.auth_required:
+        return Role.ADMIN
+    key = _key_from(request)
+    if key is None:
+        raise Unauthorized("This server requires an API key: send 'Authorization: Bearer "
+                           "<key>' (set CAUDAL_API_KEY for the CLI). An admin creates keys "
+                           "with 'caudal auth create-key --role runner'.")
+    role = state.key_cache.role(state.db, key)
+    if role is None:
+        raise Unauthorized("The API key is not valid (unknown or revoked).")
+    return role
+
+
+def require(role: Role) -> Callable[[Request], Role]:
+    """A route dependency that lets through callers with ``role`` or a higher one.
+
+    Raises:
+        Unauthorized, Forbidden: naming the role needed.
+    """
+
+    def dependency(request: Request) -> Role:
+        have = caller_role(request)
+        if have.rank < role.rank:
+            raise Forbidden(f"This request needs the '{role.value}' role; the API key has "
+                            f"'{have.value}'.")
+        return have
+
+    dependency.__name__ = f"require_{role.value}"
+    return dependency

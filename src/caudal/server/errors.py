@@ -1,0 +1,52 @@
+"""What a service raises when a request cannot be done; one handler turns it into a status.
+
+Services know nothing of HTTP, so they raise these; the app maps each to its status code and
+a JSON ``{"detail": message}``, which the client turns back into the matching ClientError.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Conflict", "Forbidden", "Invalid", "NotFound", "ServiceError", "Unauthorized"]
+
+
+class ServiceError(Exception):
+    """Base of the errors a request can end with; ``status_code`` is what the API answers."""
+
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.detail!r})"
+
+
+class Invalid(ServiceError):
+    """The request is well-formed but asks for something that cannot be (422)."""
+
+    status_code = 422
+
+
+class Unauthorized(ServiceError):
+    """No API key, or one the server does not know (401)."""
+
+    status_code = 401
+
+
+class Forbidden(ServiceError):
+    """The key's role is too low for this request (403)."""
+
+    status_code = 403
+
+
+class NotFound(ServiceError):
+    """The object the request names does not exist (404)."""
+
+    status_code = 404
+
+
+class Conflict(ServiceError):
+    """The request clashes with the object's current state (409)."""
+
+    status_code = 409

@@ -1,0 +1,96 @@
+"""Reaper: nothing stays Submitted or Running forever.
+
+A Running run whose heartbeat stopped is failed, with a message saying for how long and from
+which agent. A Submitted run that never started goes back to the queue (its agent may have
+died before launching it), a few times, then fails. A Cancelling run nobody confirms ends
+Cancelled.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from caudal.server.db.engine import Database
+from caudal.server.db.models import Agent, FlowRun
+from caudal.server.events import RunEvents
+from caudal.server.services.states import write_state
+
+__all__ = ["Reaper", "ReaperPass"]
+
+logger = logging.getLogger("caudal.server.Reaper")
+
+runs = FlowRun.__table__
+agents = Agent.__table__
+
+
+@dataclass
+class ReaperPass:
+    failed: int = 0
+    resubmitted: int = 0
+    cancelled: int = 0
+
+
+class Reaper:
+    """``run_once(now)`` fails, resubmits or cancels runs that went silent (see module doc)."""
+
+    def __init__(self, db: Database, heartbeat_timeout_s: float = 90.0,
+                 submitted_timeout_s: float = 120.0, max_resubmits: int = 3,
+                 events: RunEvents | None = None) -> None:
+        self.db = db
+        self.heartbeat_timeout_s = heartbeat_timeout_s
+        self.submitted_timeout_s = submitted_timeout_s
+        self.max_resubmits = max_resubmits
+        self.events = events
+
+    def run_once(self, now: datetime) -> ReaperPass:
+        result = ReaperPass()
+        silent_since = now - timedelta(seconds=self.heartbeat_timeout_s)
+        stuck_since = now - timedelta(seconds=self.submitted_timeout_s)
+        query = (select(runs, agents.c.name.label("agent_name"))
+                 .outerjoin(agents, agents.c.id == runs.c.agent_id)
+                 .where(or_(
+                     and_(runs.c.state.in_(("Running", "Cancelling")),
+                          runs.c.heartbeat < silent_since),
+                     and_(runs.c.state == "Submitted", runs.c.state_timestamp < stuck_since))))
+        with self.db.write() as conn:
+            for run in conn.execute(query).all():
+                self._reap(conn, run, now, result)
+        if result.resubmitted and self.events is not None:
+            self.events.notify()
+        if result.failed or result.resubmitted or result.cancelled:
+            logger.info("Reaper: %d failed, %d resubmitted, %d cancelled.", result.failed,
+                        result.resubmitted, result.cancelled)
+        return result
+
+    def _reap(self, conn: Any, run: Any, now: datetime, result: ReaperPass) -> None:
+        agent = f"agent '{run.agent_name}'" if run.agent_name else "its agent"
+        if run.state == "Submitted":
+            waited = (now - run.state_timestamp).total_seconds()
+            if run.times_resurrected < self.max_resubmits:
+                message = (f"Resubmitted by the reaper: {agent} took it {waited:.0f} s ago "
+                           f"and it never started (limit {self.submitted_timeout_s:.0f} s).")
+                if write_state(conn, run, "Scheduled", message, now,
+                               extra={"times_resurrected": run.times_resurrected + 1}):
+                    result.resubmitted += 1
+                return
+            message = (f"Marked Failed by the reaper: {agent} took it {waited:.0f} s ago and "
+                       f"it never started, after {run.times_resurrected} resubmissions.")
+            if write_state(conn, run, "Failed", message, now):
+                result.failed += 1
+            return
+        silent = (now - run.heartbeat).total_seconds()
+        if run.state == "Cancelling":
+            message = (f"Cancelled: {agent} sent no heartbeat for {silent:.0f} s after the "
+                       "cancellation was requested.")
+            if write_state(conn, run, "Cancelled", message, now):
+                result.cancelled += 1
+            return
+        message = (f"Marked Failed by the reaper: no heartbeat for {silent:.0f} s "
+                   f"(limit {self.heartbeat_timeout_s:.0f} s) from {agent}.")
+        if write_state(conn, run, "Failed", message, now):
+            result.failed += 1

@@ -1,0 +1,51 @@
+"""Agents: registration and heartbeats (claims are in ``claims``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from caudal.server.db.engine import Database
+from caudal.server.db.models import Agent
+from caudal.server.errors import NotFound
+from caudal.server.services.common import new_id, utcnow
+from caudal.wire.agents import Agent as AgentOut
+from caudal.wire.agents import AgentRegister
+
+__all__ = ["agent_row", "list_agents", "record_agent_heartbeat", "register_agent"]
+
+agents = Agent.__table__
+
+
+def agent_row(conn: Connection, agent_id: str) -> Any:
+    """Raises:
+        NotFound: no agent has that id (register it first)."""
+    row = conn.execute(select(agents).where(agents.c.id == agent_id)).first()
+    if row is None:
+        raise NotFound(f"Agent '{agent_id}' does not exist; an agent registers itself with "
+                       "POST /api/agents when it starts.")
+    return row
+
+
+def register_agent(db: Database, body: AgentRegister) -> AgentOut:
+    now = utcnow()
+    row = {"id": new_id(), "name": body.name, "labels": sorted(set(body.labels)),
+           "agent_type": body.agent_type, "created": now, "last_heartbeat": now}
+    with db.write() as conn:
+        conn.execute(agents.insert(), row)
+    return AgentOut(**row)
+
+
+def record_agent_heartbeat(db: Database, agent_id: str) -> AgentOut:
+    with db.write() as conn:
+        agent_row(conn, agent_id)
+        conn.execute(update(agents).where(agents.c.id == agent_id)
+                     .values(last_heartbeat=utcnow()))
+        return AgentOut(**agent_row(conn, agent_id)._asdict())
+
+
+def list_agents(db: Database) -> list[AgentOut]:
+    with db.read() as conn:
+        rows = conn.execute(select(agents).order_by(agents.c.last_heartbeat.desc()))
+        return [AgentOut(**r._asdict()) for r in rows]

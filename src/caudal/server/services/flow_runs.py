@@ -1,0 +1,226 @@
+"""Flow runs: create (with parameter checks and idempotency keys), read, list, rename, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, delete, or_, select, update
+
+from caudal.server.db.engine import Database
+from caudal.server.db.models import Flow, FlowGroup, FlowRun, FlowRunState, Project
+from caudal.server.errors import Conflict, Invalid, NotFound
+from caudal.server.services.common import decode_cursor, encode_cursor, new_id, utcnow
+from caudal.server.services.flows import flow_row, latest_flow_row
+from caudal.server.services.run_names import random_run_name
+from caudal.wire.runs import FlowRun as FlowRunOut
+from caudal.wire.runs import FlowRunCreate, StateRecord
+from caudal.wire.states import STATE_KINDS
+
+__all__ = ["check_parameters", "create_flow_run", "delete_flow_run", "flow_run_row",
+           "get_flow_run", "insert_flow_runs", "list_flow_runs", "list_states",
+           "new_flow_run_row", "rename_flow_run"]
+
+runs = FlowRun.__table__
+history = FlowRunState.__table__
+flows = Flow.__table__
+groups = FlowGroup.__table__
+projects = Project.__table__
+
+
+def runs_query() -> Select[Any]:
+    """Flow runs with the name, version and project of their flow (what FlowRun shows)."""
+    return (select(runs, flows.c.name.label("flow_name"), flows.c.version.label("flow_version"),
+                   projects.c.name.label("project"))
+            .join(flows, flows.c.id == runs.c.flow_id)
+            .join(groups, groups.c.id == runs.c.flow_group_id)
+            .join(projects, projects.c.id == groups.c.project_id))
+
+
+def flow_run_out(row: Any) -> FlowRunOut:
+    data = row._asdict()
+    data.pop("times_resurrected", None)
+    return FlowRunOut(**data)
+
+
+def flow_run_row(conn: Connection, flow_run_id: str) -> Any:
+    """Raises:
+        NotFound: no flow run has that id."""
+    row = conn.execute(runs_query().where(runs.c.id == flow_run_id)).first()
+    if row is None:
+        raise NotFound(f"Flow run '{flow_run_id}' does not exist.")
+    return row
+
+
+def check_parameters(flow: Any, parameters: dict[str, Any]) -> None:
+    """Refuse parameters the flow does not have and required ones that are missing.
+
+    Raises:
+        Invalid: naming the parameter and the flow.
+    """
+    declared = {p["name"]: p for p in flow.parameters}
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        known = ", ".join(f"'{n}'" for n in sorted(declared)) or "none"
+        raise Invalid(f"Parameter '{unknown[0]}' is not a parameter of flow '{flow.name}' "
+                      f"(its parameters: {known}).")
+    for name, spec in sorted(declared.items()):
+        if spec.get("required") and name not in parameters:
+            raise Invalid(f"Parameter '{name}' is required by flow '{flow.name}' and has no "
+                          "default.")
+
+
+def new_flow_run_row(flow: Any, *, parameters: dict[str, Any], labels: list[str] | None,
+                     now: datetime, scheduled_start_time: datetime | None = None,
+                     name: str | None = None, idempotency_key: str | None = None,
+                     context: dict[str, Any] | None = None,
+                     auto_scheduled: bool = False) -> dict[str, Any]:
+    """The row of a new Scheduled flow run of ``flow`` (a flows row)."""
+    return {
+        "id": new_id(), "flow_id": flow.id, "flow_group_id": flow.flow_group_id,
+        "name": name or random_run_name(), "parameters": parameters, "context": context or {},
+        "labels": sorted(set(flow.labels if labels is None else labels)),
+        "state": "Scheduled", "state_message": None, "state_timestamp": now, "version": 1,
+        "scheduled_start_time": scheduled_start_time or now, "start_time": None,
+        "end_time": None, "heartbeat": None, "agent_id": None,
+        "idempotency_key": idempotency_key, "auto_scheduled": auto_scheduled,
+        "times_resurrected": 0, "created": now,
+    }
+
+
+def insert_flow_runs(db: Database, conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
+    """Insert runs, skipping any whose (flow, idempotency key) exists; the ids inserted."""
+    if not rows:
+        return []
+    statement = (db.insert(runs).on_conflict_do_nothing(
+        index_elements=["flow_group_id", "idempotency_key"]).returning(runs.c.id))
+    inserted = [conn.execute(statement, row).scalar() for row in rows]
+    created = [i for i in inserted if i is not None]
+    if created:
+        by_id = {r["id"]: r for r in rows}
+        conn.execute(history.insert(), [
+            {"flow_run_id": i, "state": "Scheduled", "message": by_id[i]["state_message"],
+             "timestamp": by_id[i]["state_timestamp"]} for i in created])
+    return created
+
+
+def create_flow_run(db: Database, body: FlowRunCreate) -> tuple[FlowRunOut, bool]:
+    """A new Scheduled run, or the existing one with the same idempotency key.
+
+    Returns:
+        the run, and whether it was created (False: the idempotency key matched a run).
+
+    Raises:
+        NotFound: no such flow; Invalid: bad parameters or no flow named;
+        Conflict: the flow version is archived.
+    """
+    now = utcnow()
+    with db.write() as conn:
+        if body.flow_id is not None:
+            flow = flow_row(conn, body.flow_id)
+        elif body.flow_name is not None:
+            flow = latest_flow_row(conn, body.flow_name, body.project)
+        else:
+            raise Invalid("Give 'flow_id', or 'flow_name' (and 'project'), of the flow to run.")
+        if body.idempotency_key is not None:
+            existing = conn.execute(runs_query().where(
+                runs.c.flow_group_id == flow.flow_group_id,
+                runs.c.idempotency_key == body.idempotency_key)).first()
+            if existing is not None:
+                return flow_run_out(existing), False
+        if flow.archived:
+            raise Conflict(f"Flow '{flow.name}' version {flow.version} ({flow.id}) is archived; "
+                           "run its latest version instead.")
+        check_parameters(flow, body.parameters)
+        row = new_flow_run_row(flow, parameters=body.parameters, labels=body.labels, now=now,
+                               scheduled_start_time=body.scheduled_start_time,
+                               name=body.run_name, idempotency_key=body.idempotency_key,
+                               context=body.context)
+        created = insert_flow_runs(db, conn, [row])
+        if not created:  # a concurrent request with the same key won the race
+            return flow_run_out(conn.execute(runs_query().where(
+                runs.c.flow_group_id == flow.flow_group_id,
+                runs.c.idempotency_key == body.idempotency_key)).one()), False
+        return flow_run_out(flow_run_row(conn, row["id"])), True
+
+
+def get_flow_run(db: Database, flow_run_id: str) -> FlowRunOut:
+    with db.read() as conn:
+        return flow_run_out(flow_run_row(conn, flow_run_id))
+
+
+def list_flow_runs(db: Database, *, flow_id: str | None = None,
+                   flow_group_id: str | None = None, flow_name: str | None = None,
+                   project: str | None = None, states: list[str] | None = None,
+                   limit: int = 50, cursor: str | None = None,
+                   ) -> tuple[list[FlowRunOut], str | None]:
+    """Runs newest first (by scheduled start), a page at a time.
+
+    Raises:
+        Invalid: an unknown state name or a cursor this server did not make.
+    """
+    query = runs_query()
+    if flow_id is not None:
+        query = query.where(runs.c.flow_id == flow_id)
+    if flow_group_id is not None:
+        query = query.where(runs.c.flow_group_id == flow_group_id)
+    if flow_name is not None:
+        query = query.where(flows.c.name == flow_name)
+    if project is not None:
+        query = query.where(projects.c.name == project)
+    if states:
+        unknown = [s for s in states if s not in STATE_KINDS]
+        if unknown:
+            raise Invalid(f"'{unknown[0]}' is not a state; states are: "
+                          f"{', '.join(STATE_KINDS)}.")
+        query = query.where(runs.c.state.in_(states))
+    if cursor is not None:
+        when_text, last_id = decode_cursor(cursor, 2)
+        try:
+            when = datetime.fromisoformat(when_text)
+        except (TypeError, ValueError) as exc:
+            raise Invalid(f"Cursor '{cursor[:60]}' is not valid.") from exc
+        query = query.where(or_(runs.c.scheduled_start_time < when,
+                                and_(runs.c.scheduled_start_time == when,
+                                     runs.c.id < str(last_id))))
+    query = query.order_by(runs.c.scheduled_start_time.desc(), runs.c.id.desc()).limit(limit + 1)
+    with db.read() as conn:
+        rows = conn.execute(query).all()
+    items = [flow_run_out(r) for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        next_cursor = encode_cursor(last.scheduled_start_time, last.id)
+    return items, next_cursor
+
+
+def list_states(db: Database, flow_run_id: str) -> list[StateRecord]:
+    with db.read() as conn:
+        flow_run_row(conn, flow_run_id)
+        rows = conn.execute(select(history.c.state, history.c.message, history.c.timestamp)
+                            .where(history.c.flow_run_id == flow_run_id)
+                            .order_by(history.c.id))
+        return [StateRecord(**r._asdict()) for r in rows]
+
+
+def rename_flow_run(db: Database, flow_run_id: str, name: str) -> FlowRunOut:
+    with db.write() as conn:
+        flow_run_row(conn, flow_run_id)
+        conn.execute(update(runs).where(runs.c.id == flow_run_id).values(name=name))
+        return flow_run_out(flow_run_row(conn, flow_run_id))
+
+
+def delete_flow_run(db: Database, flow_run_id: str) -> None:
+    """Delete a run with its states, task runs and logs."""
+    from caudal.server.db.models import Log, TaskRun, TaskRunState
+
+    with db.write() as conn:
+        flow_run_row(conn, flow_run_id)
+        task_runs = TaskRun.__table__
+        task_ids = select(task_runs.c.id).where(task_runs.c.flow_run_id == flow_run_id)
+        conn.execute(delete(TaskRunState.__table__).where(
+            TaskRunState.__table__.c.task_run_id.in_(task_ids)))
+        conn.execute(delete(task_runs).where(task_runs.c.flow_run_id == flow_run_id))
+        conn.execute(delete(Log.__table__).where(Log.__table__.c.flow_run_id == flow_run_id))
+        conn.execute(delete(history).where(history.c.flow_run_id == flow_run_id))
+        conn.execute(delete(runs).where(runs.c.id == flow_run_id))

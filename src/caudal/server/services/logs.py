@@ -1,0 +1,68 @@
+"""Log lines: batches written in one transaction, pages read back by run, level and text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from caudal.server.db.engine import Database
+from caudal.server.db.models import Log
+from caudal.server.errors import Invalid
+from caudal.server.services.common import decode_cursor, encode_cursor
+from caudal.server.services.flow_runs import flow_run_row
+from caudal.server.services.task_runs import existing_flow_runs
+from caudal.wire.logs import LogRecord
+
+__all__ = ["query_logs", "write_logs"]
+
+logs = Log.__table__
+
+
+def write_logs(db: Database, lines: list[dict[str, Any]]) -> int:
+    """Write a batch of log lines (dicts shaped like ``wire.logs.LogLine``).
+
+    Raises:
+        NotFound: a line names a flow run that does not exist (nothing is written).
+    """
+    if not lines:
+        return 0
+    rows = [{"flow_run_id": line["flow_run_id"], "task_slug": line.get("task_slug"),
+             "map_index": line.get("map_index"), "timestamp": line["timestamp"],
+             "level": line["level"], "name": line.get("name") or "caudal",
+             "message": line["message"]} for line in lines]
+    with db.write() as conn:
+        existing_flow_runs(conn, {r["flow_run_id"] for r in rows})
+        conn.execute(insert(logs), rows)
+    return len(rows)
+
+
+def query_logs(db: Database, flow_run_id: str, *, level: int = 0, text: str | None = None,
+               task_slug: str | None = None, cursor: str | None = None,
+               limit: int = 200) -> tuple[list[LogRecord], str | None]:
+    """A run's log lines oldest first, from ``level`` up, containing ``text`` (any case).
+
+    Raises:
+        NotFound: no such flow run; Invalid: a cursor this server did not make.
+    """
+    query = select(logs).where(logs.c.flow_run_id == flow_run_id)
+    if level:
+        query = query.where(logs.c.level >= level)
+    if text:
+        query = query.where(func.lower(logs.c.message).contains(text.lower(), autoescape=True))
+    if task_slug is not None:
+        query = query.where(logs.c.task_slug == task_slug)
+    if cursor is not None:
+        (after,) = decode_cursor(cursor, 1)
+        if not isinstance(after, int):
+            raise Invalid(f"Cursor '{cursor[:60]}' is not a cursor of log lines.")
+        query = query.where(logs.c.id > after)
+    query = query.order_by(logs.c.id).limit(limit + 1)
+    with db.read() as conn:
+        flow_run_row(conn, flow_run_id)
+        rows = conn.execute(query).all()
+    items = [LogRecord(**r._asdict()) for r in rows[:limit]]
+    # Following a run's logs means asking again from the last line seen, so a cursor is
+    # always given when there are lines, even on the last page.
+    next_cursor = encode_cursor(items[-1].id) if items else cursor
+    return items, next_cursor

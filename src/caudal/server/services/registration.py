@@ -1,0 +1,122 @@
+"""Registration: one request per flow makes a new version, or skips an unchanged one.
+
+The latest version's idempotency key (the flow's hash unless the caller gave one) decides:
+the same key means nothing changed and nothing is written; another key makes version n+1,
+archives the older versions and replaces their future scheduled runs. The schedule switch is
+changed only when the request says so explicitly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select, update
+
+from caudal.server.db.engine import Database
+from caudal.server.db.models import Flow, FlowGroup
+from caudal.server.errors import Invalid
+from caudal.server.services.common import new_id, utcnow
+from caudal.server.services.projects import project_by_name
+from caudal.server.services.schedules import (
+    delete_future_runs,
+    fill_schedule,
+    read_schedule,
+)
+from caudal.wire.flows import FlowParameter, FlowRegistration, RegistrationResult
+
+__all__ = ["register_flow"]
+
+flows = Flow.__table__
+groups = FlowGroup.__table__
+
+
+def _parameters(reg: FlowRegistration) -> list[dict[str, Any]]:
+    raw = reg.serialized.get("parameters", [])
+    try:
+        if not isinstance(raw, list):
+            raise TypeError
+        return [FlowParameter.model_validate(p).model_dump() for p in raw]
+    except (TypeError, ValidationError) as exc:
+        raise Invalid(f"The description of flow '{reg.name}' has malformed 'parameters'; "
+                      "send what flow.serialize() gives.") from exc
+
+
+def register_flow(db: Database, reg: FlowRegistration, ahead: int = 10) -> RegistrationResult:
+    """Store a flow version, or skip it when the latest version has the same key.
+
+    Raises:
+        NotFound: the project does not exist.
+        Invalid: the description's parameters or schedule cannot be read.
+    """
+    now = utcnow()
+    parameters = _parameters(reg)
+    schedule = reg.serialized.get("schedule")
+    if schedule is not None:
+        if not isinstance(schedule, dict):
+            raise Invalid(f"The schedule of flow '{reg.name}' must be an object.")
+        read_schedule(schedule, reg.name)
+    key = reg.idempotency_key or reg.hash
+    with db.write() as conn:
+        project = project_by_name(conn, reg.project)
+        group = conn.execute(select(groups).where(groups.c.project_id == project.id,
+                                                  groups.c.name == reg.name)).first()
+        if group is None:
+            group_id = new_id()
+            conn.execute(groups.insert(), {
+                "id": group_id, "project_id": project.id, "name": reg.name,
+                "schedule": schedule, "created": now, "updated": now,
+                # A new flow's schedule runs unless the caller asked otherwise.
+                "schedule_active": (schedule is not None if reg.set_schedule_active is None
+                                    else reg.set_schedule_active)})
+            latest = None
+        else:
+            group_id = group.id
+            latest = conn.execute(select(flows.c.id, flows.c.version, flows.c.idempotency_key)
+                                  .where(flows.c.flow_group_id == group_id,
+                                         flows.c.archived.is_(False))
+                                  .order_by(flows.c.version.desc()).limit(1)).first()
+            if reg.set_schedule_active is not None:
+                conn.execute(update(groups).where(groups.c.id == group_id).values(
+                    schedule_active=reg.set_schedule_active, updated=now))
+                if not reg.set_schedule_active:
+                    delete_future_runs(conn, group_id)
+
+        if latest is not None and latest.idempotency_key == key:
+            created = fill_schedule(db, conn, group_id, now, ahead)
+            return RegistrationResult(status="skipped", flow_id=latest.id,
+                                      flow_group_id=group_id, version=latest.version,
+                                      scheduled_runs=created)
+
+        version = 1 + (conn.execute(select(func.max(flows.c.version))
+                                    .where(flows.c.flow_group_id == group_id)).scalar() or 0)
+        flow_id = new_id()
+        conn.execute(flows.insert(), {
+            "id": flow_id, "flow_group_id": group_id, "version": version, "name": reg.name,
+            "hash": reg.hash, "idempotency_key": key, "serialized": reg.serialized,
+            "parameters": parameters, "labels": sorted(set(reg.labels)), "schedule": schedule,
+            "storage": _object(reg.serialized.get("storage")),
+            "run_config": _object(reg.serialized.get("run_config")),
+            "source": reg.source, "description": reg.description, "archived": False,
+            "created": now})
+        conn.execute(update(flows).where(flows.c.flow_group_id == group_id,
+                                         flows.c.id != flow_id,
+                                         flows.c.archived.is_(False)).values(archived=True))
+        values: dict[str, Any] = {"schedule": schedule, "updated": now}
+        if (group is not None and group.schedule is None and schedule is not None
+                and reg.set_schedule_active is None):
+            # The flow gains its first schedule: nobody has switched it yet, so it runs,
+            # as a new flow's schedule does.
+            values["schedule_active"] = True
+        conn.execute(update(groups).where(groups.c.id == group_id).values(**values))
+        # The old version's future runs go; the new version's are created from its schedule.
+        delete_future_runs(conn, group_id)
+        created = fill_schedule(db, conn, group_id, now, ahead)
+        return RegistrationResult(status="created", flow_id=flow_id, flow_group_id=group_id,
+                                  version=version,
+                                  archived_flow_id=latest.id if latest is not None else None,
+                                  scheduled_runs=created)
+
+
+def _object(value: Any) -> dict[str, Any] | None:
+    return value if isinstance(value, dict) else None

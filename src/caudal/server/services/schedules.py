@@ -1,0 +1,148 @@
+"""Schedules: turn an active schedule into its next runs, and switch schedules on and off.
+
+Each scheduled run carries an idempotency key made of its time and its clock's parameters and
+labels, unique per flow in the database, so two schedulers (or one that runs twice) can never
+create the same run twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, select, update
+
+from caudal.schedules import Schedule
+from caudal.server.db.engine import Database
+from caudal.server.db.models import Flow, FlowGroup, FlowRun
+from caudal.server.errors import Invalid
+from caudal.server.services.common import utcnow
+from caudal.server.services.flow_runs import insert_flow_runs, new_flow_run_row
+from caudal.server.services.flows import flow_row
+from caudal.wire.flows import ScheduleState
+
+__all__ = ["delete_future_runs", "fill_schedule", "fill_due_schedules", "read_schedule",
+           "set_schedule_active"]
+
+logger = logging.getLogger("caudal.server.Scheduler")
+
+runs = FlowRun.__table__
+flows = Flow.__table__
+groups = FlowGroup.__table__
+
+
+def read_schedule(data: dict[str, Any], flow_name: str) -> Schedule:
+    """The schedule a registration described.
+
+    Raises:
+        Invalid: the description cannot be read back into a schedule.
+    """
+    try:
+        return Schedule.from_serialized(data)
+    except Exception as exc:  # any malformed description is the caller's error, said plainly
+        raise Invalid(f"The schedule of flow '{flow_name}' cannot be read: {exc}") from exc
+
+
+def _run_key(start: datetime, parameters: dict[str, Any], labels: list[str] | None) -> str:
+    digest = hashlib.sha256(json.dumps([parameters, labels], sort_keys=True, default=repr)
+                            .encode()).hexdigest()[:12]
+    return f"auto-scheduled:{start.isoformat()}:{digest}"
+
+
+def _future_run_count(conn: Connection, group_id: str, now: datetime) -> int:
+    return conn.execute(select(func.count()).select_from(runs).where(
+        runs.c.flow_group_id == group_id, runs.c.auto_scheduled.is_(True),
+        runs.c.state == "Scheduled", runs.c.scheduled_start_time > now)).scalar_one()
+
+
+def fill_schedule(db: Database, conn: Connection, group_id: str, now: datetime,
+                  ahead: int = 10) -> int:
+    """Create the next ``ahead`` runs of the flow group's schedule that do not exist yet.
+
+    Returns:
+        how many runs were created (0 for an inactive or missing schedule).
+    """
+    group = conn.execute(select(groups).where(groups.c.id == group_id)).first()
+    if group is None or not group.schedule_active or not group.schedule:
+        return 0
+    flow = conn.execute(select(flows).where(flows.c.flow_group_id == group_id,
+                                            flows.c.archived.is_(False))
+                        .order_by(flows.c.version.desc()).limit(1)).first()
+    if flow is None:
+        return 0
+    schedule = read_schedule(group.schedule, flow.name)
+    rows = []
+    for event in schedule.next(ahead, after=now, return_events=True):
+        parameters = dict(event.parameter_defaults or {})
+        labels = list(event.labels) if event.labels else None
+        rows.append(new_flow_run_row(
+            flow, parameters=parameters, labels=labels, now=now,
+            scheduled_start_time=event.start_time, auto_scheduled=True,
+            idempotency_key=_run_key(event.start_time, parameters, labels)))
+    return len(insert_flow_runs(db, conn, rows))
+
+
+def fill_due_schedules(db: Database, now: datetime | None = None, ahead: int = 10) -> int:
+    """One pass of the scheduler: top up every active schedule short of ``ahead`` future runs.
+
+    A schedule that cannot be read is logged and skipped; the others still get their runs.
+    """
+    now = now or utcnow()
+    future = (select(runs.c.flow_group_id, func.count().label("n"))
+              .where(runs.c.auto_scheduled.is_(True), runs.c.state == "Scheduled",
+                     runs.c.scheduled_start_time > now)
+              .group_by(runs.c.flow_group_id).subquery())
+    query = (select(groups.c.id, groups.c.name).outerjoin(future, future.c.flow_group_id
+                                                          == groups.c.id)
+             .where(groups.c.schedule_active.is_(True), groups.c.schedule.is_not(None),
+                    func.coalesce(future.c.n, 0) < ahead))
+    with db.read() as conn:
+        due = conn.execute(query).all()
+    created = 0
+    for group_id, name in due:
+        try:
+            with db.write() as conn:
+                created += fill_schedule(db, conn, group_id, now, ahead)
+        except Exception:  # one broken schedule must not stop the others
+            logger.exception("Could not create the scheduled runs of flow '%s' (%s).",
+                             name, group_id)
+    return created
+
+
+def delete_future_runs(conn: Connection, group_id: str, flow_id: str | None = None) -> int:
+    """Delete the group's auto-scheduled runs that have not started (of one version if given).
+
+    Runs someone created by hand are kept: they were asked for explicitly.
+    """
+    condition = and_(runs.c.flow_group_id == group_id, runs.c.auto_scheduled.is_(True),
+                     runs.c.state == "Scheduled")
+    if flow_id is not None:
+        condition = and_(condition, runs.c.flow_id == flow_id)
+    from caudal.server.db.models import FlowRunState
+
+    states = FlowRunState.__table__
+    conn.execute(delete(states).where(states.c.flow_run_id.in_(
+        select(runs.c.id).where(condition))))
+    return conn.execute(delete(runs).where(condition)).rowcount
+
+
+def set_schedule_active(db: Database, flow_id: str, active: bool,
+                        ahead: int = 10) -> ScheduleState:
+    """Switch the schedule of the flow that ``flow_id`` is a version of.
+
+    Switching off deletes its future scheduled runs; switching on creates them again.
+    """
+    now = utcnow()
+    with db.write() as conn:
+        group_id = flow_row(conn, flow_id).flow_group_id
+        conn.execute(update(groups).where(groups.c.id == group_id)
+                     .values(schedule_active=active, updated=now))
+        if active:
+            fill_schedule(db, conn, group_id, now, ahead)
+        else:
+            delete_future_runs(conn, group_id)
+        count = _future_run_count(conn, group_id, now)
+    return ScheduleState(flow_group_id=group_id, active=active, scheduled_runs=count)

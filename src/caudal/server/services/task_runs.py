@@ -1,0 +1,111 @@
+"""Task runs: batches of states written in one transaction, read back per flow run."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from caudal.server.db.engine import Database
+from caudal.server.db.models import FlowRun, TaskRun, TaskRunState
+from caudal.server.errors import Invalid, NotFound
+from caudal.server.services.common import utcnow
+from caudal.server.services.flow_runs import flow_run_row
+from caudal.wire.runs import TaskRun as TaskRunOut
+from caudal.wire.states import STATE_KINDS, StateKind
+
+__all__ = ["existing_flow_runs", "list_task_runs", "task_run_id", "write_task_run_states"]
+
+task_runs = TaskRun.__table__
+history = TaskRunState.__table__
+runs = FlowRun.__table__
+
+_NAMESPACE = uuid.UUID("4f0c6f2e-64b4-4a55-9b56-0c1c2d1e3f40")
+
+
+def task_run_id(flow_run_id: str, task_slug: str, map_index: int) -> str:
+    """A task run's id is derived from what identifies it, so a batch needs no lookups."""
+    return str(uuid.uuid5(_NAMESPACE, f"{flow_run_id}\0{task_slug}\0{map_index}"))
+
+
+def existing_flow_runs(conn: Any, ids: set[str]) -> None:
+    """Raises:
+        NotFound: naming the first flow run of the batch that does not exist."""
+    found = set(conn.execute(select(runs.c.id).where(runs.c.id.in_(ids))).scalars())
+    missing = sorted(ids - found)
+    if missing:
+        raise NotFound(f"Flow run '{missing[0]}' does not exist; the batch was not written.")
+
+
+def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
+    """Write a batch of task-run states (dicts shaped like ``wire.runs.TaskRunState``).
+
+    States of one task run in one batch apply in order: the last is its current state, the
+    first Running sets its start, every one goes to the history.
+
+    Raises:
+        Invalid: an unknown state name; NotFound: an unknown flow run (nothing is written).
+    """
+    if not states:
+        return 0
+    now = utcnow()
+    current: dict[str, dict[str, Any]] = {}
+    records = []
+    for item in states:
+        state = item["state"]
+        if state not in STATE_KINDS:
+            raise Invalid(f"'{state}' is not a state; states are: {', '.join(STATE_KINDS)}.")
+        when: datetime = item.get("timestamp") or now
+        tid = task_run_id(item["flow_run_id"], item["task_slug"], item.get("map_index", -1))
+        row = current.get(tid)
+        if row is None:
+            row = current[tid] = {
+                "id": tid, "flow_run_id": item["flow_run_id"], "task_slug": item["task_slug"],
+                "map_index": item.get("map_index", -1), "task_name": item.get("task_name"),
+                "start_time": None, "end_time": None, "result_location": None}
+        row.update(state=state, state_message=item.get("message"), state_timestamp=when)
+        if item.get("task_name"):
+            row["task_name"] = item["task_name"]
+        if item.get("result_location"):
+            row["result_location"] = item["result_location"]
+        if state == "Running" and row["start_time"] is None:
+            row["start_time"] = when
+        row["end_time"] = when if STATE_KINDS[state] is StateKind.FINISHED else None
+        records.append({"task_run_id": tid, "state": state, "message": item.get("message"),
+                        "timestamp": when})
+    with db.write() as conn:
+        existing_flow_runs(conn, {row["flow_run_id"] for row in current.values()})
+        statement = db.insert(task_runs)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["flow_run_id", "task_slug", "map_index"],
+            set_={
+                "state": excluded.state, "state_message": excluded.state_message,
+                "state_timestamp": excluded.state_timestamp,
+                "task_name": _coalesce(excluded.task_name, task_runs.c.task_name),
+                "start_time": _coalesce(task_runs.c.start_time, excluded.start_time),
+                "end_time": excluded.end_time,
+                "result_location": _coalesce(excluded.result_location,
+                                             task_runs.c.result_location),
+            })
+        conn.execute(statement, list(current.values()))
+        conn.execute(history.insert(), records)
+    return len(records)
+
+
+def _coalesce(first: Any, second: Any) -> Any:
+    from sqlalchemy import func
+
+    return func.coalesce(first, second)
+
+
+def list_task_runs(db: Database, flow_run_id: str) -> list[TaskRunOut]:
+    """Every task run of a flow run, in the order they started (then slug and map index)."""
+    with db.read() as conn:
+        flow_run_row(conn, flow_run_id)
+        rows = conn.execute(select(task_runs).where(task_runs.c.flow_run_id == flow_run_id)
+                            .order_by(task_runs.c.start_time, task_runs.c.task_slug,
+                                      task_runs.c.map_index))
+        return [TaskRunOut(**r._asdict()) for r in rows]

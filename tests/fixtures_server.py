@@ -1,0 +1,159 @@
+"""The real server for tests: migrated databases on SQLite and PostgreSQL, and uvicorn.
+
+``database_url`` is parametrized over a SQLite file (WAL) and the local PostgreSQL
+(127.0.0.1:5432, database ``test``, in a schema of this test session's own). Each schema is
+built once per session by running the Alembic migrations, and every table is emptied before
+each test, as rq flushes Redis: per-test rollback would not reach the server thread's own
+connections. ``server_url`` is the real app under uvicorn on a free loopback port, in a thread
+(httpx's ``serve_in_thread``). A missing PostgreSQL fails the run; it never skips.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from fixtures_storage import free_port
+
+POSTGRES_URL = os.environ.get("CAUDAL_TEST_POSTGRES_URL",
+                              "postgresql+psycopg://127.0.0.1:5432/test")
+
+# Emptied children first, so that foreign keys never object.
+TABLES = ("task_run_states", "task_runs", "logs", "flow_run_states", "flow_runs", "flows",
+          "flow_groups", "projects", "agents", "api_keys")
+
+
+def _postgres_schema_url(schema: str) -> str:
+    joiner = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{joiner}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="session")
+def migrated_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A freshly migrated database per engine for the whole session: name → URL."""
+    from sqlalchemy import create_engine, text
+
+    from caudal.server.db import migrations
+    from caudal.server.db.engine import Database
+
+    sqlite_path: Path = tmp_path_factory.mktemp("db") / "caudal.db"
+    schema = f"caudal_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    urls = {"sqlite": f"sqlite:///{sqlite_path}", "postgresql": _postgres_schema_url(schema)}
+    for url in urls.values():
+        db = Database(url)
+        migrations.upgrade(db)
+        db.dispose()
+    try:
+        yield urls
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def empty_tables(url: str) -> None:
+    from sqlalchemy import text
+
+    from caudal.server.db.engine import Database
+
+    db = Database(url)
+    with db.write() as conn:
+        for table in TABLES:
+            conn.execute(text(f"DELETE FROM {table}"))
+    db.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, migrated_databases: dict[str, str]) -> str:
+    """An empty, migrated database on each engine in turn."""
+    url = migrated_databases[request.param]
+    empty_tables(url)
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[object]:
+    """A ``caudal.server.db.engine.Database`` on ``database_url``."""
+    from caudal.server.db.engine import Database
+
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def server_settings(database_url: str) -> object:
+    """Settings of a test server: loops off (tests drive ``run_once`` with their own times)."""
+    from caudal.server.settings import ServerSettings
+
+    return ServerSettings(database_url=database_url, port=free_port(), run_services=False)
+
+
+class ServedApp:
+    """An app running under uvicorn in a thread; ``url`` is where it answers."""
+
+    def __init__(self, app: object, port: int) -> None:
+        import uvicorn
+
+        self.app = app
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ServedApp:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"The test server at {self.url} did not start.")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@pytest.fixture
+def served(server_settings: object) -> Iterator[ServedApp]:
+    """The real app on a free loopback port, on each database in turn."""
+    from caudal.server.app import create_app
+
+    with ServedApp(create_app(server_settings), server_settings.port) as served_app:
+        yield served_app
+
+
+@pytest.fixture
+def server_url(served: ServedApp) -> str:
+    return served.url
+
+
+@pytest.fixture
+def auth_served(server_settings: object) -> Iterator[ServedApp]:
+    """The real app with API keys required."""
+    from caudal.server.app import create_app
+
+    settings = replace(server_settings, auth=True)
+    with ServedApp(create_app(settings), settings.port) as served_app:
+        yield served_app
+
+
+@pytest.fixture
+def api(server_url: str) -> Iterator[object]:
+    """A plain ``httpx.Client`` on the test server (for tests of the raw HTTP API)."""
+    import httpx
+
+    with httpx.Client(base_url=server_url, timeout=30) as http:
+        yield http
