@@ -1,7 +1,10 @@
-"""The API client (Prefect 0.15 path); arrives with the orchestration server issue."""
+"""The API client (Prefect 0.15's ``prefect.client``): ``Client`` talks to a caudal server.
 
-from caudal.utilities.placeholders import unavailable
+Importing ``caudal`` does not load this package (nor httpx); ``caudal.Client`` loads it on
+first use.
+"""
 
-Client = unavailable("Client", "the orchestration server issue", __name__)
+from caudal.client.client import Client
+from caudal.client.info import FlowRunInfoResult, TaskRunInfoResult
 
-__all__ = ["Client"]
+__all__ = ["Client", "FlowRunInfoResult", "TaskRunInfoResult"]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from caudal.server.auth import KeyCache
 from caudal.server.db import migrations
@@ -97,6 +98,7 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.state.reaper = reaper
     app.state.loops = loops
     app.state.metrics = metrics.Metrics()
+    app.middleware("http")(_refuse_nul_characters)
     app.middleware("http")(app.state.metrics.middleware)
     for module in (health, metrics, projects, flows, flow_runs, task_runs, logs, agents,
                    api_keys):
@@ -105,6 +107,16 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected_error)
     return app
+
+
+async def _refuse_nul_characters(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    # No database stores NUL in text; an id or a filter holding one is refused here, once,
+    # instead of by every query.
+    if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
+        return JSONResponse({"detail": "Invalid request: the URL contains a NUL character."},
+                            status_code=422)
+    return await call_next(request)
 
 
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:

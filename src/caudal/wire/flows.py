@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from caudal.wire._base import Model
+from caudal.wire._base import JsonObject, Model
 
 __all__ = ["FlowParameter", "FlowRegistration", "FlowVersion", "RegistrationResult",
            "ScheduleState"]
@@ -29,7 +29,7 @@ class FlowRegistration(Model):
     project: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=500)
     hash: str = Field(min_length=1, max_length=200)
-    serialized: dict[str, Any]
+    serialized: JsonObject
     labels: list[str] = Field(default_factory=list, max_length=100)
     idempotency_key: str | None = Field(default=None, max_length=500)
     set_schedule_active: bool | None = None

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from caudal.wire._base import Model
+from caudal.wire._base import INT32, JsonObject, Model, Timestamp
 
 __all__ = ["FlowRun", "FlowRunCreate", "FlowRunRename", "StateRecord", "StateSet",
            "TaskRun", "TaskRunState", "TaskRunStatesResult"]
@@ -22,13 +22,13 @@ class FlowRunCreate(Model):
     flow_id: str | None = Field(default=None, max_length=100)
     flow_name: str | None = Field(default=None, max_length=500)
     project: str | None = Field(default=None, max_length=200)
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    context: dict[str, Any] = Field(default_factory=dict)
+    parameters: JsonObject = Field(default_factory=dict)
+    context: JsonObject = Field(default_factory=dict)
     labels: list[str] | None = LABELS
     """``None`` takes the flow's labels."""
     run_name: str | None = Field(default=None, max_length=500)
     idempotency_key: str | None = Field(default=None, max_length=500)
-    scheduled_start_time: datetime | None = None
+    scheduled_start_time: Timestamp | None = None
 
 
 class FlowRunRename(Model):
@@ -41,8 +41,8 @@ class StateSet(Model):
 
     state: str = Field(min_length=1, max_length=50)
     message: str | None = Field(default=None, max_length=100_000)
-    version: int | None = None
-    start_time: datetime | None = None
+    version: int | None = Field(default=None, ge=0, le=INT32)
+    start_time: Timestamp | None = None
     """For Scheduled and Retrying: when to run."""
 
 
@@ -82,11 +82,11 @@ class TaskRunState(Model):
 
     flow_run_id: str = Field(max_length=100)
     task_slug: str = Field(min_length=1, max_length=500)
-    map_index: int = Field(default=-1, ge=-1)
+    map_index: int = Field(default=-1, ge=-1, le=INT32)
     task_name: str | None = Field(default=None, max_length=500)
     state: str = Field(min_length=1, max_length=50)
     message: str | None = Field(default=None, max_length=100_000)
-    timestamp: datetime | None = None
+    timestamp: Timestamp | None = None
     result_location: str | None = Field(default=None, max_length=4000)
 
 
