@@ -35,6 +35,31 @@ DEFAULTS: dict[str, Any] = {
             "timeout_s": None,
         }
     },
+    # Where clients, agents and the CLI find the server (CAUDAL_API, CAUDAL_API_KEY).
+    "api": {
+        "url": "http://127.0.0.1:4200",
+        "key": None,
+    },
+    # `caudal server start` (CAUDAL_DATABASE_URL for the database; SQLite in home_dir if unset).
+    "server": {
+        "host": "127.0.0.1",
+        "port": 4200,
+        "database_url": None,
+        "auth": False,
+        "scheduler_interval_s": 5.0,
+        "scheduled_runs_ahead": 10,
+        "reaper_interval_s": 10.0,
+        "heartbeat_timeout_s": 90.0,
+        "submitted_timeout_s": 120.0,
+        "max_resubmits": 3,
+    },
+}
+
+# Short variables the server docs name, beside the CAUDAL__SECTION__KEY form (which wins).
+ALIASES = {
+    "CAUDAL_API": ("api", "url"),
+    "CAUDAL_API_KEY": ("api", "key"),
+    "CAUDAL_DATABASE_URL": ("server", "database_url"),
 }
 
 
@@ -120,6 +145,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             _merge(data, tomllib.loads(path.read_text()))
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"Config file '{path}' is not valid TOML: {exc}") from exc
+    for name, (section, key) in ALIASES.items():
+        if environ.get(name):
+            data[section][key] = environ[name]
     for name, raw in environ.items():
         if not name.startswith("CAUDAL__"):
             continue

@@ -1,0 +1,85 @@
+"""``caudal server start``: the HTTP API, scheduler and reaper in one process."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from caudal.cli._server_options import database_option, resolve_database_url
+
+__all__ = ["server"]
+
+
+@click.group()
+def server() -> None:
+    """Run the caudal server."""
+
+
+@server.command()
+@click.option("--host", default=None, help="Address to listen on [default: 127.0.0.1; "
+              "config server.host]. Any other than loopback requires API keys.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port to listen on [default: 4200; config server.port].")
+@database_option
+@click.option("--auth/--no-auth", default=None,
+              help="Require API keys even on a loopback address [config server.auth].")
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="Log every HTTP request (never the API key).")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
+              default="info", show_default=True)
+def start(host: str | None, port: int | None, database_url: str | None, auth: bool | None,
+          access_log: bool, log_level: str) -> None:
+    """Serve the API, and run the scheduler and the reaper, until interrupted.
+
+    The schema is upgraded at start-up (as 'caudal db upgrade' does).
+    """
+    import uvicorn
+
+    from caudal.configuration import config
+    from caudal.server.app import create_app
+    from caudal.server.settings import ServerSettings
+
+    conf = config.server
+    settings = ServerSettings(
+        database_url=resolve_database_url(database_url),
+        host=host or conf.host, port=port or int(conf.port),
+        auth=bool(conf.auth) if auth is None else auth,
+        scheduler_interval_s=float(conf.scheduler_interval_s),
+        scheduled_runs_ahead=int(conf.scheduled_runs_ahead),
+        reaper_interval_s=float(conf.reaper_interval_s),
+        heartbeat_timeout_s=float(conf.heartbeat_timeout_s),
+        submitted_timeout_s=float(conf.submitted_timeout_s),
+        max_resubmits=int(conf.max_resubmits),
+    )
+    logging.getLogger("caudal.server").setLevel(log_level.upper())
+    _upgrade_schema(settings.database_url)
+    app = create_app(settings)
+    shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    keys = "required" if settings.auth_required else "not required (loopback only)"
+    click.echo(f"caudal server on http://{shown_host}:{settings.port} "
+               f"(database {app.state.db.display_url}; API keys {keys})", err=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,
+                access_log=access_log, lifespan="on")
+
+
+def _upgrade_schema(url: str) -> None:
+    """Bring the schema up to date before serving, in a child process (see
+    ``upgrade_in_child``); a database that cannot be reached stops the start with its URL."""
+    from caudal.server.db import migrations
+    from caudal.server.db.engine import Database
+
+    db = Database(url)
+    try:
+        current = migrations.is_up_to_date(db)
+    except Exception as exc:  # unreachable or unreadable: say which database, plainly
+        raise click.ClickException(f"Cannot open the database at {db.display_url}: "
+                                   f"{type(exc).__name__}: {exc}") from None
+    finally:
+        db.dispose()
+    if not current:
+        click.echo(f"Upgrading the database schema at {db.display_url}...", err=True)
+        try:
+            migrations.upgrade_in_child(url)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
