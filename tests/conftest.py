@@ -15,6 +15,7 @@ from fixtures_server import (
     db,
     migrated_databases,
     served,
+    server_process,
     server_settings,
     server_url,
 )
@@ -23,8 +24,8 @@ from fixtures_storage import gcs_bucket, gcs_server, s3_bucket, s3_server
 # Shared with every test module: real local S3 and GCS stand-ins (tests/fixtures_storage.py),
 # and the real server on SQLite and PostgreSQL (tests/fixtures_server.py).
 __all__ = ["api", "auth_served", "database_url", "db", "gcs_bucket", "gcs_server",
-           "migrated_databases", "s3_bucket", "s3_server", "served", "server_settings",
-           "server_url"]
+           "migrated_databases", "s3_bucket", "s3_server", "served", "server_process",
+           "server_settings", "server_url"]
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,10 @@ connections. ``server_url`` is the real app under uvicorn on a free loopback por
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -157,3 +161,58 @@ def api(server_url: str) -> Iterator[object]:
 
     with httpx.Client(base_url=server_url, timeout=30) as http:
         yield http
+
+
+class ServerProcess:
+    """``caudal server start`` as a real child process; ``url`` is where it answers."""
+
+    def __init__(self, database_url: str, *args: str, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [sys.executable, "-m", "caudal", "server", "start", "--port",
+                        str(self.port), "--database-url", database_url, *args]
+        self.env = {**os.environ, **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> ServerProcess:
+        import httpx
+
+        # A file, not a pipe: a server that logs a lot must never block on a full pipe.
+        self.log = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        output = self.stop()
+        raise RuntimeError(f"'caudal server start' did not become healthy:\n{output}")
+
+    def stop(self) -> str:
+        """Stop the server (SIGTERM, then SIGKILL) and return everything it printed."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def __exit__(self, *exc: object) -> None:
+        self.output = self.stop()
+
+
+@pytest.fixture
+def server_process(database_url: str) -> Iterator[ServerProcess]:
+    """``caudal server start`` in a child process on each database in turn."""
+    with ServerProcess(database_url) as process:
+        yield process
