@@ -1,7 +1,5 @@
 """``python -m caudal`` runs the command line."""
 
-import sys
-
 from caudal.cli import main
 
-sys.exit(main())
+main(prog_name="caudal")

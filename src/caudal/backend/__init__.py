@@ -1,9 +1,11 @@
-"""Views of flows and runs on the server (Prefect 0.15 path); arrive with the orchestration server issue."""
+"""Views of flows and runs on the server (Prefect 0.15's ``prefect.backend``).
 
-from caudal.utilities.placeholders import unavailable
+``FlowRunView`` and ``FlowView`` are snapshots read through ``caudal.client``;
+``watch_flow_run`` follows a run's states and logs until it finishes.
+"""
 
-FlowRunView = unavailable("FlowRunView", "the orchestration server issue", __name__)
-FlowView = unavailable("FlowView", "the orchestration server issue", __name__)
-TaskRunView = unavailable("TaskRunView", "the orchestration server issue", __name__)
+from caudal.backend.flow import FlowView
+from caudal.backend.flow_run import FlowRunLog, FlowRunView, watch_flow_run
+from caudal.backend.task_run import TaskRunView
 
-__all__ = ["FlowRunView", "FlowView", "TaskRunView"]
+__all__ = ["FlowRunLog", "FlowRunView", "FlowView", "TaskRunView", "watch_flow_run"]

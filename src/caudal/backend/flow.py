@@ -11,7 +11,7 @@ from caudal.wire.flows import FlowVersion
 if TYPE_CHECKING:
     from caudal.client.client import Client
 
-__all__ = ["FlowView"]
+__all__ = ["FlowView", "ensure_client"]
 
 
 class FlowView:
@@ -77,7 +77,7 @@ class FlowView:
         Raises:
             ObjectNotFound: no flow version has that id.
         """
-        return cls.from_wire(_client(client).get_flow(flow_id))
+        return cls.from_wire(ensure_client(client).get_flow(flow_id))
 
     @classmethod
     def from_flow_group_id(cls, flow_group_id: str, client: Client | None = None) -> FlowView:
@@ -86,7 +86,7 @@ class FlowView:
         Raises:
             ObjectNotFound: no such flow group, or every version of it is archived.
         """
-        return cls.from_wire(_client(client).get_latest_flow_version(flow_group_id))
+        return cls.from_wire(ensure_client(client).get_latest_flow_version(flow_group_id))
 
     @classmethod
     def from_flow_name(cls, flow_name: str, project_name: str = "", last_updated: bool = False,
@@ -106,7 +106,7 @@ class FlowView:
             ValueError: several projects have a flow of that name and neither
                 ``project_name`` nor ``last_updated`` says which.
         """
-        found = _client(client).list_flows(project=project_name or None, name=flow_name)
+        found = ensure_client(client).list_flows(project=project_name or None, name=flow_name)
         where = f" in project '{project_name}'" if project_name else ""
         if not found:
             raise ObjectNotFound(f"No flow named '{flow_name}'{where} is registered; see "
@@ -123,7 +123,8 @@ class FlowView:
                 f"project_name={self.project_name!r}, version={self.version})")
 
 
-def _client(client: Client | None) -> Client:
+def ensure_client(client: Client | None) -> Client:
+    """``client``, or a ``Client()`` from the environment when it is None."""
     if client is not None:
         return client
     from caudal.client import Client

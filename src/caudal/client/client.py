@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -22,8 +22,10 @@ from caudal.client.transport import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_S,
     Transport,
+    config_value,
     resolve_api_key,
     resolve_api_url,
+    safe_url,
 )
 from caudal.exceptions import ClientError, NotAvailableError, ObjectNotFound
 from caudal.wire._base import Page
@@ -39,8 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Client"]
 
-M = TypeVar("M")
-
 
 class Client:
     """A connection to one caudal server.
@@ -55,9 +55,12 @@ class Client:
     Args:
         api_server: the server's base URL (``http://host:4200``).
         api_key: the API key to send as ``Authorization: Bearer <key>``.
-        retries: how many times to retry a request that could not reach the server.
-        backoff_s: seconds before the first retry; each later wait doubles, up to 8 s.
-        timeout: seconds to wait for the answer to one request.
+        retries: how many times to retry a request that could not reach the server
+            (else ``config.api.retries``, else 4).
+        backoff_s: seconds before the first retry; each later wait doubles, up to 8 s
+            (else ``config.api.backoff_s``, else 0.5).
+        timeout: seconds to wait for the answer to one request (else
+            ``config.api.timeout_s``, else 30).
 
     Raises:
         ValueError: the server URL is not an http(s) address.
@@ -73,14 +76,17 @@ class Client:
     """
 
     def __init__(self, api_server: str | None = None, api_key: str | None = None, *,
-                 retries: int = DEFAULT_RETRIES, backoff_s: float = DEFAULT_BACKOFF_S,
-                 timeout: float = DEFAULT_TIMEOUT_S) -> None:
+                 retries: int | None = None, backoff_s: float | None = None,
+                 timeout: float | None = None) -> None:
         self.api_server = resolve_api_url(api_server)
-        self._transport = Transport(self.api_server, resolve_api_key(api_key), retries=retries,
-                                    backoff_s=backoff_s, timeout=timeout)
+        self._transport = Transport(
+            self.api_server, resolve_api_key(api_key),
+            retries=int(_setting(retries, "retries", DEFAULT_RETRIES)),
+            backoff_s=float(_setting(backoff_s, "backoff_s", DEFAULT_BACKOFF_S)),
+            timeout=float(_setting(timeout, "timeout_s", DEFAULT_TIMEOUT_S)))
 
     def __repr__(self) -> str:
-        return f"<Client: {self.api_server}>"
+        return f"<Client: {safe_url(self.api_server)}>"
 
     def __enter__(self) -> Client:
         return self
@@ -105,7 +111,7 @@ class Client:
             return response.json()
         except ValueError as exc:
             raise ClientError(
-                f"The server at {self.api_server} answered {method} {path} with something "
+                f"The server at {safe_url(self.api_server)} answered {method} {path} with something "
                 "that is not JSON; is CAUDAL_API the address of a caudal server?",
                 status_code=response.status_code, url=str(response.request.url)) from exc
 
@@ -116,7 +122,7 @@ class Client:
             return TypeAdapter(kind).validate_python(data)
         except ValidationError as exc:
             raise ClientError(
-                f"The server at {self.api_server} sent {what} that this client cannot read "
+                f"The server at {safe_url(self.api_server)} sent {what} that this client cannot read "
                 f"({exc.error_count()} problem(s), first: {exc.errors()[0]['msg']}); run the "
                 "same caudal version on the server and here.") from exc
 
@@ -464,3 +470,11 @@ class Client:
                           json_body={"limit": limit, "wait_s": wait_s},
                           timeout=self._transport.timeout + wait_s)
         return self._parse(list[FlowRun], data, "flow runs")
+
+
+def _setting(given: Any, key: str, default: Any) -> Any:
+    """The argument if given, else ``config.api.<key>``, else the default."""
+    if given is not None:
+        return given
+    configured = config_value(key)
+    return default if configured is None else configured

@@ -9,8 +9,10 @@ unchanged repository writes nothing and sends one request per project.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caudal.exceptions import AuthorizationError, ServerUnavailable
@@ -20,7 +22,8 @@ if TYPE_CHECKING:
     from caudal.client.client import Client
     from caudal.core.flow import Flow
 
-__all__ = ["FlowOutcome", "flow_labels", "register_flow", "register_targets"]
+__all__ = ["FlowOutcome", "describe_registration", "flow_labels", "register_flow",
+           "register_targets", "registration_key"]
 
 MAX_SOURCE_CHARS = 5_000_000
 """Longer flow files are not sent for the UI's code view (the server refuses them)."""
@@ -47,6 +50,25 @@ def flow_labels(flow: Flow, labels: Iterable[str] | None = None) -> list[str]:
     return sorted(found)
 
 
+def registration_key(flow_hash: str, labels: Sequence[str]) -> str:
+    """The idempotency key a registration sends when the caller gives none.
+
+    The server skips a registration whose key equals the latest version's. The flow's hash
+    alone would skip a flow whose only change is its labels, and labels decide which agents
+    run it; so the labels are part of the key (a flow without labels keys on its hash).
+
+    Example:
+        >>> registration_key("abc", []), len(registration_key("abc", ["prod"]))
+        ('abc', 64)
+    """
+    if not labels:
+        return flow_hash
+    digest = hashlib.sha256(flow_hash.encode())
+    for label in sorted(set(labels)):
+        digest.update(b"\0" + label.encode())
+    return digest.hexdigest()
+
+
 def register_flow(client: Client, flow: Flow, project_name: str, *, build: bool = True,
                   labels: Iterable[str] | None = None, set_schedule_active: bool | None = None,
                   idempotency_key: str | None = None,
@@ -67,7 +89,8 @@ def register_flow(client: Client, flow: Flow, project_name: str, *, build: bool 
         labels: labels to add to those of its run config and storage.
         set_schedule_active: turn the flow's schedule on or off; None keeps it as it is.
         idempotency_key: the server skips the registration when the latest version was
-            registered with the same key.
+            registered with the same key; by default the key is the flow's hash and labels
+            (see ``registration_key``).
         latest: the latest version of this flow on the server, or None if there is none;
             looked up when not given.
 
@@ -102,7 +125,7 @@ def register_flow(client: Client, flow: Flow, project_name: str, *, build: bool 
         "hash": flow_hash,
         "serialized": serialized,
         "labels": all_labels,
-        "idempotency_key": idempotency_key,
+        "idempotency_key": idempotency_key or registration_key(flow_hash, all_labels),
         "set_schedule_active": set_schedule_active,
         "source": _source_of(flow),
     })
@@ -186,17 +209,24 @@ def register_targets(client: Client, project_name: str, targets: Sequence[str], 
     wanted = set(flow_names)
     outcomes: list[FlowOutcome] = []
     seen: dict[str, str] = {}
+    handled: dict[int, Flow] = {}  # flows already looked at, by id (kept, so ids stay theirs)
     echo("Collecting flows...")
-    for target in targets:
-        echo(f"Processing '{target}':")
+    for target, from_folder in _expand(targets):
         try:
             flows = extract_flows(target)
         except Exception as exc:
+            echo(f"Processing '{target}':")
             outcomes.append(FlowOutcome(name="", source=target, error=str(exc)))
             echo(_indent(f"Error: {exc}"))
             continue
+        # A package's __init__ and its modules hold the same flow objects: each goes once.
+        flows = [flow for flow in flows if id(flow) not in handled]
+        handled.update((id(flow), flow) for flow in flows)
         if wanted:
             flows = [flow for flow in flows if flow.name in wanted]
+        if not flows and from_folder:
+            continue  # a helper module in the repository; not worth a line
+        echo(f"Processing '{target}':")
         if not flows:
             echo("  No flows found.")
         for flow in flows:
@@ -214,6 +244,31 @@ def register_targets(client: Client, project_name: str, targets: Sequence[str], 
     summary = f"{created} registered, {skipped} skipped" + (f", {failed} errored" if failed else "")
     echo(f"{'=' * 20} {summary} {'=' * 20}")
     return outcomes
+
+
+def _expand(targets: Sequence[str]) -> list[tuple[str, bool]]:
+    """Each target, with folders replaced by their ``.py`` files (so that one broken file
+    does not stop the others); True marks a file found in a folder."""
+    expanded: list[tuple[str, bool]] = []
+    files: set[Path] = set()
+    for target in targets:
+        folder = Path(target).expanduser()
+        if not folder.is_dir():
+            if folder.is_file():
+                if folder.resolve() in files:
+                    continue
+                files.add(folder.resolve())
+            expanded.append((target, False))
+            continue
+        for file in sorted(folder.rglob("*.py")):
+            # As extract_flows searches a folder: no hidden folders, no caches.
+            parts = file.relative_to(folder).parts
+            if any(part.startswith((".", "__pycache__")) for part in parts):
+                continue
+            if file.resolve() not in files:
+                files.add(file.resolve())
+                expanded.append((str(file), True))
+    return expanded
 
 
 def _register_one(client: Client, flow: Flow, project_name: str, target: str,

@@ -23,7 +23,8 @@ import httpx
 
 from caudal.exceptions import AuthorizationError, ClientError, ObjectNotFound, ServerUnavailable
 
-__all__ = ["DEFAULT_API", "Transport", "resolve_api_key", "resolve_api_url"]
+__all__ = ["DEFAULT_API", "Transport", "config_value", "encode_json", "resolve_api_key",
+           "resolve_api_url", "safe_url"]
 
 DEFAULT_API = "http://127.0.0.1:4200"
 """Where ``caudal server start`` listens unless told otherwise."""
@@ -61,31 +62,34 @@ def resolve_api_url(api_server: str | None = None) -> str:
         >>> resolve_api_url("127.0.0.1:4300/")
         'http://127.0.0.1:4300'
     """
-    url = api_server or os.environ.get("CAUDAL_API") or _config_value("url") or DEFAULT_API
+    url = api_server or os.environ.get("CAUDAL_API") or config_value("url") or DEFAULT_API
     url = str(url).strip().rstrip("/")
     if "://" not in url:
         url = f"http://{url}"
     parsed = httpx.URL(url)
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError(f"API URL '{_safe_url(url)}' is not an http:// or https:// address; "
+        raise ValueError(f"API URL '{safe_url(url)}' is not an http:// or https:// address; "
                          "pass one like 'http://127.0.0.1:4200' (or set CAUDAL_API).")
     return url
 
 
 def resolve_api_key(api_key: str | None = None) -> str | None:
     """The API key: the argument, else ``CAUDAL_API_KEY``, else ``config.api.key``, else None."""
-    key = api_key or os.environ.get("CAUDAL_API_KEY") or _config_value("key")
+    key = api_key or os.environ.get("CAUDAL_API_KEY") or config_value("key")
     return str(key) if key else None
 
 
-def _config_value(name: str) -> Any:
-    from caudal.configuration import config
+def config_value(name: str) -> Any:
+    """``config.api.<name>`` from the configuration in the current context, or None."""
+    # The run's context holds the configuration (tests and flows may swap it for a while).
+    from caudal.utilities.context import context
 
-    section = config.get("api")
+    config = context.get("config")
+    section = config.get("api") if isinstance(config, Mapping) else None
     return section.get(name) if isinstance(section, Mapping) else None
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """``url`` without a user name or password in it, for messages."""
     try:
         parsed = httpx.URL(url)
@@ -215,7 +219,7 @@ class Transport:
                 delay = min(self.backoff_s * 2 ** (attempt - 1), MAX_BACKOFF_S)
                 delay *= random.uniform(0.8, 1.0)  # agents that lost the server do not return in step
                 logger.debug("caudal server at %s unreachable (%s); retrying %s %s in %.1f s "
-                             "(attempt %d of %d)", self.api_server, reason, method, path, delay,
+                             "(attempt %d of %d)", safe_url(self.api_server), reason, method, path, delay,
                              attempt + 1, attempts)
                 self._sleep(delay)
         raise self._unavailable(reason, attempts, started)
@@ -227,8 +231,8 @@ class Transport:
         hint = ("The request may have reached the server; check before repeating it."
                 if sent else "Is 'caudal server start' running?")
         return ServerUnavailable(
-            f"Cannot reach the caudal server at {_safe_url(self.api_server)} ({reason}; "
-            f"{tried}). {hint}", url=_safe_url(self.api_server))
+            f"Cannot reach the caudal server at {safe_url(self.api_server)} ({reason}; "
+            f"{tried}). {hint}", url=safe_url(self.api_server))
 
 
 def _query(params: Mapping[str, Any] | list[tuple[str, Any]] | None) -> list[tuple[str, str]]:
@@ -286,7 +290,7 @@ def _detail_of(response: httpx.Response) -> str:
 def _error_for(response: httpx.Response) -> ClientError:
     status = response.status_code
     detail = _detail_of(response)
-    url = _safe_url(str(response.request.url))
+    url = safe_url(str(response.request.url))
     if status == 404:
         return ObjectNotFound(detail, status_code=status, url=url)
     if status in (401, 403):

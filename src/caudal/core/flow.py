@@ -608,10 +608,48 @@ class Flow:
 
         return serialized_hash(self)
 
-    def register(self, *args: Any, **kwargs: Any) -> Any:
-        from caudal.exceptions import NotAvailableError
+    def register(self, project_name: str | None = None, build: bool = True,
+                 labels: Iterable[str] | None = None, set_schedule_active: bool | None = None,
+                 version_group_id: str | None = None, no_url: bool = False,
+                 idempotency_key: str | None = None, **kwargs: Any) -> str:
+        """Register the flow with the caudal server (``CAUDAL_API``) in ``project_name``.
 
-        raise NotAvailableError("Flow.register", "the orchestration server issue")
+        The flow's code goes to its storage and its description to the server; an unchanged
+        flow is skipped. Prints what happened unless ``no_url``.
+
+        Args:
+            project_name: the project to register the flow in; it must exist.
+            build: put the flow in its storage first.
+            labels: labels to add to those of the run config and storage.
+            set_schedule_active: turn the schedule on or off; None (unlike Prefect 0.15's
+                True) leaves the switch as it is on the server.
+            version_group_id: accepted for Prefect 0.15 code; unused.
+            no_url: print nothing.
+            idempotency_key: the server skips the registration when the latest version was
+                registered with the same key.
+            **kwargs: arguments for the default storage, ``Local(**kwargs)``, made when the
+                flow has no storage (as in Prefect 0.15).
+
+        Returns:
+            The id of the flow's current version.
+
+        Raises:
+            TypeError: no ``project_name``.
+            ClientError: the server refused the flow (``ObjectNotFound``: no such project)
+                or could not be reached.
+        """
+        # The one arrow from core to the network: registering is talking to the server.
+        from caudal.client import Client
+
+        if self.storage is None:
+            from caudal.storage import Local  # storage builds on core; loaded when needed
+
+            self.storage = Local(**kwargs)
+        with Client() as client:
+            return client.register(self, project_name=project_name, build=build,
+                                   set_schedule_active=set_schedule_active,
+                                   version_group_id=version_group_id, no_url=no_url,
+                                   idempotency_key=idempotency_key, labels=labels)
 
     def visualize(self, *args: Any, **kwargs: Any) -> Any:
         from caudal.exceptions import NotAvailableError
