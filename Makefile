@@ -42,6 +42,7 @@ compat: $(STAMP) $(COMPAT_STAMP)
 
 bench: $(STAMP) $(COMPAT_STAMP)
 	$(PY) benchmarks/engine.py --prefect-python $(COMPAT_VENV)/bin/python
+	$(PY) benchmarks/server.py --scale 0.1
 
 clean:
 	rm -rf $(VENV) $(COMPAT_VENV) build dist src/*.egg-info
