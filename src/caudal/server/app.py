@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from caudal.server.auth import KeyCache
 from caudal.server.db import migrations
@@ -22,6 +23,7 @@ from caudal.server.loops import ServiceLoop
 from caudal.server.reaper import Reaper
 from caudal.server.scheduler import Scheduler
 from caudal.server.settings import ServerSettings
+from caudal.wire.errors import ApiError
 
 __all__ = ["create_app"]
 
@@ -88,6 +90,10 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app = FastAPI(
         title="caudal", version=_version(), lifespan=lifespan,
         description="The caudal orchestration server: flows, runs, states, logs and agents.",
+        # Every route can answer 422 (a request it cannot parse, or a NUL in the URL), always
+        # with the same body; this also replaces FastAPI's own 422 shape, which we never send.
+        responses={422: {"description": "The request is malformed; 'detail' says how.",
+                         "model": ApiError}},
     )
     app.state.settings = settings
     app.state.db = database
@@ -105,6 +111,7 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
         app.include_router(module.router)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     return app
 
@@ -121,12 +128,33 @@ async def _refuse_nul_characters(
 
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+    # RFC 9110: a 401 names the scheme that would be accepted.
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "null"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 def _describe(error: dict[str, Any]) -> str:
-    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
-    return f"{where or 'body'}: {error.get('msg', 'invalid')}"
+    kind, value = error.get("type"), error.get("input")
+    if kind == "json_invalid":
+        # FastAPI puts the character offset where a field name would go.
+        at = error.get("loc", ("body", 0))[-1]
+        reason = (error.get("ctx") or {}).get("error", "JSON decode error")
+        return f"the body is not valid JSON ({reason} at character {at})"
+    where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if isinstance(value, bytes):  # FastAPI parses a body as JSON only when it says it is
+        return f"{where}: send JSON with the header 'Content-Type: application/json'"
+    if kind in ("model_attributes_type", "model_type", "dict_type"):
+        return f"{where}: expected a JSON object, got {_json_kind(value)}"
+    if kind == "list_type":
+        return f"{where}: expected a JSON array, got {_json_kind(value)}"
+    return f"{where}: {message}"
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -139,6 +167,35 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
          "errors": [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
                     for e in errors[:50]]},
         status_code=422)
+
+
+def _unreadable(cause: BaseException | None) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return "it nests too deeply"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return "a number in it has too many digits"
+    return "it could not be parsed"
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    # Errors raised by Starlette and FastAPI themselves (unknown route, wrong method, a body
+    # that is not text), reworded so that every answer's detail says what to do.
+    assert isinstance(exc, StarletteHTTPException)
+    status, detail = exc.status_code, str(exc.detail)
+    if status == 400 and detail == "There was an error parsing the body":
+        # The JSON parser gave up on the body: the same answer as any other body that is not
+        # JSON, with the reason FastAPI left as the cause.
+        status = 422
+        detail = f"Invalid request: the body is not valid JSON ({_unreadable(exc.__cause__)})."
+    elif status == 404 and detail == "Not Found":
+        detail = f"There is no {request.url.path} in this API; /docs lists its routes."
+    elif status == 405:
+        # Not naming the Allow header's methods: they are those of one route on the path only.
+        detail = (f"{request.method} {request.url.path} is not allowed; /docs lists the "
+                  "methods each path takes.")
+    return JSONResponse({"detail": detail}, status_code=status, headers=exc.headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

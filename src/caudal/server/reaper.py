@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from caudal.server.db.engine import Database
 from caudal.server.db.models import Agent, FlowRun
@@ -51,11 +51,14 @@ class Reaper:
         result = ReaperPass()
         silent_since = now - timedelta(seconds=self.heartbeat_timeout_s)
         stuck_since = now - timedelta(seconds=self.submitted_timeout_s)
+        # A run cancelled while Submitted is Cancelling without ever having sent a
+        # heartbeat; it is silent since the cancellation was asked for.
+        last_heard = func.coalesce(runs.c.heartbeat, runs.c.state_timestamp)
         query = (select(runs, agents.c.name.label("agent_name"))
                  .outerjoin(agents, agents.c.id == runs.c.agent_id)
                  .where(or_(
                      and_(runs.c.state.in_(("Running", "Cancelling")),
-                          runs.c.heartbeat < silent_since),
+                          last_heard < silent_since),
                      and_(runs.c.state == "Submitted", runs.c.state_timestamp < stuck_since))))
         with self.db.write() as conn:
             for run in conn.execute(query).all():
@@ -83,7 +86,7 @@ class Reaper:
             if write_state(conn, run, "Failed", message, now):
                 result.failed += 1
             return
-        silent = (now - run.heartbeat).total_seconds()
+        silent = (now - (run.heartbeat or run.state_timestamp)).total_seconds()
         if run.state == "Cancelling":
             message = (f"Cancelled: {agent} sent no heartbeat for {silent:.0f} s after the "
                        "cancellation was requested.")

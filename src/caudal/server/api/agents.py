@@ -7,14 +7,14 @@ import time
 
 from fastapi import APIRouter, Depends, Request
 
-from caudal.server.api.deps import RUNNER, VIEWER, database
+from caudal.server.api.deps import AUTH_ERRORS, RUNNER, VIEWER, database, error
 from caudal.server.db.engine import Database
 from caudal.server.services import agents, claims
 from caudal.wire.agents import Agent, AgentRegister, ClaimRequest
 from caudal.wire.runs import FlowRun
 
-router = APIRouter(prefix="/api/agents", tags=["agents"])
-NOT_FOUND = {404: {"description": "No agent has that id."}}
+router = APIRouter(prefix="/api/agents", tags=["agents"], responses=AUTH_ERRORS)
+NOT_FOUND = {404: error("No agent has that id.")}
 
 # A claim that found nothing looks again at least this often while it waits, because a
 # scheduled run becomes due by the clock alone, with no request to announce it.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from caudal.server.api.deps import ADMIN, database
+from caudal.server.api.deps import ADMIN, AUTH_ERRORS, database, error
 from caudal.server.db.engine import Database
 from caudal.server.services import api_keys
 from caudal.wire.auth import ApiKey, ApiKeyCreate, ApiKeyCreated
 
-router = APIRouter(prefix="/api/api-keys", tags=["auth"], dependencies=[ADMIN])
+router = APIRouter(prefix="/api/api-keys", tags=["auth"], dependencies=[ADMIN],
+                   responses=AUTH_ERRORS)
 
 
 @router.get("")
@@ -24,7 +25,7 @@ def create_api_key(body: ApiKeyCreate, db: Database = Depends(database)) -> ApiK
 
 
 @router.delete("/{key_id}", status_code=204,
-               responses={404: {"description": "No such key."}})
+               responses={404: error("No such key, or it is already revoked.")})
 def revoke_api_key(key_id: str, request: Request, db: Database = Depends(database)) -> Response:
     api_keys.revoke_api_key(db, key_id)
     request.app.state.key_cache.clear()

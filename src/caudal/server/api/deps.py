@@ -1,14 +1,17 @@
-"""What routes share: the database of the app, and the role dependencies."""
+"""What routes share: the database of the app, the role dependencies, and error answers."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import Depends, Request
 
 from caudal.server.auth import require
 from caudal.server.db.engine import Database
 from caudal.wire.auth import Role
+from caudal.wire.errors import ApiError
 
-__all__ = ["ADMIN", "RUNNER", "VIEWER", "database"]
+__all__ = ["ADMIN", "AUTH_ERRORS", "RUNNER", "VIEWER", "database", "error"]
 
 
 def database(request: Request) -> Database:
@@ -18,3 +21,15 @@ def database(request: Request) -> Database:
 VIEWER = Depends(require(Role.VIEWER))
 RUNNER = Depends(require(Role.RUNNER))
 ADMIN = Depends(require(Role.ADMIN))
+
+
+def error(description: str) -> dict[str, Any]:
+    """An error answer for a route's ``responses``: what it means, with the ApiError body."""
+    return {"description": description, "model": ApiError}
+
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: error("No API key was sent, or the server does not know it (keys required)."),
+    403: error("The API key's role is too low for this request."),
+}
+"""What every /api route can answer when the server requires API keys."""

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from caudal.server.api.deps import ADMIN, RUNNER, VIEWER, database
+from caudal.server.api.deps import ADMIN, AUTH_ERRORS, RUNNER, VIEWER, database, error
 from caudal.server.db.engine import Database
 from caudal.server.services import flow_runs, logs, states, task_runs
 from caudal.wire._base import Page
 from caudal.wire.logs import LogRecord
 from caudal.wire.runs import FlowRun, FlowRunCreate, FlowRunRename, StateRecord, StateSet, TaskRun
 
-router = APIRouter(prefix="/api/flow-runs", tags=["flow runs"])
-NOT_FOUND = {404: {"description": "No flow run has that id."}}
-CONFLICT = {409: {"description": "The lifecycle does not allow it, or the run changed."}}
+router = APIRouter(prefix="/api/flow-runs", tags=["flow runs"], responses=AUTH_ERRORS)
+NOT_FOUND = {404: error("No flow run has that id.")}
+CONFLICT = {409: error("The lifecycle does not allow it, or the run changed.")}
 
 
 @router.post("", status_code=201, dependencies=[RUNNER],
              responses={200: {"description": "A run with this idempotency key exists.",
                               "model": FlowRun},
-                        404: {"description": "No such flow."}, **CONFLICT})
+                        404: error("No such flow."), **CONFLICT})
 def create_flow_run(body: FlowRunCreate, request: Request, response: Response,
                     db: Database = Depends(database)) -> FlowRun:
     """A new Scheduled run (by default due now); an existing idempotency key returns its run."""

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from caudal.server.api.deps import ADMIN, RUNNER, VIEWER, database
+from caudal.server.api.deps import ADMIN, AUTH_ERRORS, RUNNER, VIEWER, database, error
 from caudal.server.db.engine import Database
 from caudal.server.services import flows, registration, schedules
 from caudal.wire.flows import FlowRegistration, FlowVersion, RegistrationResult, ScheduleState
 
-router = APIRouter(prefix="/api/flows", tags=["flows"])
-NOT_FOUND = {404: {"description": "No flow has that id."}}
+router = APIRouter(prefix="/api/flows", tags=["flows"], responses=AUTH_ERRORS)
+NOT_FOUND = {404: error("No flow has that id.")}
 
 
 @router.post("/register", dependencies=[ADMIN], status_code=201,
              responses={200: {"description": "Unchanged: skipped.", "model": RegistrationResult},
-                        404: {"description": "No such project."}})
+                        404: error("No such project.")})
 def register_flow(body: FlowRegistration, request: Request, response: Response,
                   db: Database = Depends(database)) -> RegistrationResult:
     """Store a new version of a flow, or skip it when nothing changed (200)."""

@@ -11,7 +11,9 @@ from sqlalchemy import text
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", responses={
+    503: {"description": "Degraded: the database does not answer or a loop has stopped; the "
+                         "body says which."}})
 def health(request: Request) -> JSONResponse:
     """200 with ``status: ok`` when the database answers and every loop is alive; 503 with
     ``status: degraded`` and the reason otherwise. Needs no API key (for load balancers)."""

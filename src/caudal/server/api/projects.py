@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from caudal.server.api.deps import ADMIN, VIEWER, database
+from caudal.server.api.deps import ADMIN, AUTH_ERRORS, VIEWER, database, error
 from caudal.server.db.engine import Database
 from caudal.server.services import projects
 from caudal.wire.projects import Project, ProjectCreate
 
-router = APIRouter(prefix="/api/projects", tags=["projects"])
+router = APIRouter(prefix="/api/projects", tags=["projects"], responses=AUTH_ERRORS)
 
 
 @router.get("", dependencies=[VIEWER])
@@ -19,6 +19,6 @@ def list_projects(db: Database = Depends(database)) -> list[Project]:
 
 
 @router.post("", status_code=201, dependencies=[ADMIN],
-             responses={409: {"description": "A project with that name exists."}})
+             responses={409: error("A project with that name exists.")})
 def create_project(body: ProjectCreate, db: Database = Depends(database)) -> Project:
     return projects.create_project(db, body)

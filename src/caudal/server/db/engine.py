@@ -105,6 +105,23 @@ class Database:
             from sqlalchemy.dialects.postgresql import insert
         return insert(table)
 
+    def labels_within(self, column: Any, labels: list[str]) -> Any:
+        """SQL that is true when every label in ``column`` (a JSON array) is in ``labels``.
+
+        Claims filter on it in the query, so that an agent reads (and on PostgreSQL locks)
+        only runs it can take, however many due runs other agents' labels hold.
+        """
+        if self.is_sqlite:
+            from sqlalchemy import exists, func, literal, select
+
+            each = func.json_each(column).table_valued("value")
+            return ~exists(select(literal(1)).select_from(each)
+                           .where(each.c.value.not_in(list(labels))))
+        from sqlalchemy import cast, literal
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(column, JSONB).contained_by(literal(list(labels), JSONB))
+
     @property
     def skip_locked(self) -> dict[str, Any]:
         """``with_for_update`` arguments for claims: SKIP LOCKED on PostgreSQL, none on SQLite

@@ -42,18 +42,17 @@ def claim_flow_runs(db: Database, agent_id: str, limit: int = 10,
     now = now or utcnow()
     with db.write() as conn:
         agent = agent_row(conn, agent_id)
-        candidates = (select(runs.c.id, runs.c.labels, runs.c.version)
-                      .where(runs.c.state.in_(CLAIMABLE), runs.c.scheduled_start_time <= now)
-                      .order_by(runs.c.scheduled_start_time)
-                      .limit(max(limit * 10, 100)))
+        # The label rule (labels_match) is applied by the query: filtering afterwards would
+        # let runs for other agents fill the candidates and hide the ones this agent can take.
+        candidates = (select(runs.c.id, runs.c.version)
+                      .where(runs.c.state.in_(CLAIMABLE), runs.c.scheduled_start_time <= now,
+                             db.labels_within(runs.c.labels, agent.labels))
+                      .order_by(runs.c.scheduled_start_time, runs.c.id)
+                      .limit(limit))
         if not db.is_sqlite:
             candidates = candidates.with_for_update(**db.skip_locked)
         taken: list[str] = []
-        for run_id, labels, version in conn.execute(candidates).all():
-            if len(taken) >= limit:
-                break
-            if not labels_match(labels, agent.labels):
-                continue
+        for run_id, version in conn.execute(candidates).all():
             changed = conn.execute(
                 update(runs).where(runs.c.id == run_id, runs.c.version == version,
                                    runs.c.state.in_(CLAIMABLE))

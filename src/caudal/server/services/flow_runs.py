@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, or_, select, update
@@ -175,14 +175,10 @@ def list_flow_runs(db: Database, *, flow_id: str | None = None,
                           f"{', '.join(STATE_KINDS)}.")
         query = query.where(runs.c.state.in_(states))
     if cursor is not None:
-        when_text, last_id = decode_cursor(cursor, 2)
-        try:
-            when = datetime.fromisoformat(when_text)
-        except (TypeError, ValueError) as exc:
-            raise Invalid(f"Cursor '{cursor[:60]}' is not valid.") from exc
+        when, last_id = _runs_cursor(cursor)
         query = query.where(or_(runs.c.scheduled_start_time < when,
                                 and_(runs.c.scheduled_start_time == when,
-                                     runs.c.id < str(last_id))))
+                                     runs.c.id < last_id)))
     query = query.order_by(runs.c.scheduled_start_time.desc(), runs.c.id.desc()).limit(limit + 1)
     with db.read() as conn:
         rows = conn.execute(query).all()
@@ -192,6 +188,23 @@ def list_flow_runs(db: Database, *, flow_id: str | None = None,
         last = items[-1]
         next_cursor = encode_cursor(last.scheduled_start_time, last.id)
     return items, next_cursor
+
+
+def _runs_cursor(cursor: str) -> tuple[datetime, str]:
+    """The scheduled time and id a runs cursor holds, checked to be values we could have
+    written (a forged one must not reach the database as an out-of-range value)."""
+    when_text, last_id = decode_cursor(cursor, 2)
+    try:
+        when = datetime.fromisoformat(when_text)
+        when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+        if not 1900 <= when.year <= 2500 or not isinstance(last_id, str) or \
+                len(last_id) > 100 or "\x00" in last_id:
+            raise ValueError
+        last_id.encode()
+    except (TypeError, ValueError, OverflowError) as exc:  # UnicodeError is a ValueError
+        raise Invalid(f"Cursor '{cursor[:60]}' is not valid; pass back the 'next_cursor' of "
+                      "the previous page.") from exc
+    return when, last_id
 
 
 def list_states(db: Database, flow_run_id: str) -> list[StateRecord]:

@@ -54,8 +54,10 @@ def query_logs(db: Database, flow_run_id: str, *, level: int = 0, text: str | No
         query = query.where(logs.c.task_slug == task_slug)
     if cursor is not None:
         (after,) = decode_cursor(cursor, 1)
-        if not isinstance(after, int):
-            raise Invalid(f"Cursor '{cursor[:60]}' is not a cursor of log lines.")
+        # bool is an int in Python, not in SQL; ids are positive 64-bit integers.
+        if type(after) is not int or not 0 <= after < 2**63:
+            raise Invalid(f"Cursor '{cursor[:60]}' is not valid: it is not a cursor of log "
+                          "lines.")
         query = query.where(logs.c.id > after)
     query = query.order_by(logs.c.id).limit(limit + 1)
     with db.read() as conn:

@@ -22,6 +22,7 @@ from caudal.server.services.schedules import (
     delete_future_runs,
     fill_schedule,
     read_schedule,
+    schedule_events,
 )
 from caudal.wire.flows import FlowParameter, FlowRegistration, RegistrationResult
 
@@ -47,7 +48,8 @@ def register_flow(db: Database, reg: FlowRegistration, ahead: int = 10) -> Regis
 
     Raises:
         NotFound: the project does not exist.
-        Invalid: the description's parameters or schedule cannot be read.
+        Invalid: the description's parameters or schedule cannot be read, or the schedule
+            cannot compute its next runs.
     """
     now = utcnow()
     parameters = _parameters(reg)
@@ -55,7 +57,9 @@ def register_flow(db: Database, reg: FlowRegistration, ahead: int = 10) -> Regis
     if schedule is not None:
         if not isinstance(schedule, dict):
             raise Invalid(f"The schedule of flow '{reg.name}' must be an object.")
-        read_schedule(schedule, reg.name)
+        # Computed now, so that a schedule that cannot fire is refused here, not by the
+        # scheduler's every pass.
+        schedule_events(read_schedule(schedule, reg.name), reg.name, now, ahead)
     key = reg.idempotency_key or reg.hash
     with db.write() as conn:
         project = project_by_name(conn, reg.project)

@@ -13,9 +13,10 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Connection, Text, and_, cast, delete, func, select, update
 
 from caudal.schedules import Schedule
+from caudal.schedules.clocks import ClockEvent
 from caudal.server.db.engine import Database
 from caudal.server.db.models import Flow, FlowGroup, FlowRun
 from caudal.server.errors import Invalid
@@ -25,7 +26,7 @@ from caudal.server.services.flows import flow_row
 from caudal.wire.flows import ScheduleState
 
 __all__ = ["delete_future_runs", "fill_schedule", "fill_due_schedules", "read_schedule",
-           "set_schedule_active"]
+           "schedule_events", "set_schedule_active"]
 
 logger = logging.getLogger("caudal.server.Scheduler")
 
@@ -44,6 +45,32 @@ def read_schedule(data: dict[str, Any], flow_name: str) -> Schedule:
         return Schedule.from_serialized(data)
     except Exception as exc:  # any malformed description is the caller's error, said plainly
         raise Invalid(f"The schedule of flow '{flow_name}' cannot be read: {exc}") from exc
+
+
+def schedule_events(schedule: Schedule, flow_name: str, now: datetime,
+                    ahead: int) -> list[ClockEvent]:
+    """The schedule's next ``ahead`` events after ``now``, with labels and parameters a run
+    can take.
+
+    Raises:
+        Invalid: the fire times cannot be computed (a date that never comes, one past the
+            year 9999), or a clock's labels or parameter defaults are not what a run holds.
+    """
+    try:
+        events = schedule.next(ahead, after=now, return_events=True)
+    except Exception as exc:  # croniter's "failed to find next date", date overflows...
+        raise Invalid(f"The schedule of flow '{flow_name}' cannot compute its next runs: "
+                      f"{exc}") from exc
+    for event in events:
+        labels, parameters = event.labels, event.parameter_defaults
+        if labels is not None and (not isinstance(labels, list)
+                                   or not all(isinstance(label, str) for label in labels)):
+            raise Invalid(f"The schedule of flow '{flow_name}' has a clock whose labels are "
+                          f"not a list of strings: {labels!r}.")
+        if not isinstance(parameters, dict):
+            raise Invalid(f"The schedule of flow '{flow_name}' has a clock whose parameter "
+                          f"defaults are not an object: {parameters!r}.")
+    return events
 
 
 def _run_key(start: datetime, parameters: dict[str, Any], labels: list[str] | None) -> str:
@@ -75,7 +102,7 @@ def fill_schedule(db: Database, conn: Connection, group_id: str, now: datetime,
         return 0
     schedule = read_schedule(group.schedule, flow.name)
     rows = []
-    for event in schedule.next(ahead, after=now, return_events=True):
+    for event in schedule_events(schedule, flow.name, now, ahead):
         parameters = dict(event.parameter_defaults or {})
         labels = list(event.labels) if event.labels else None
         rows.append(new_flow_run_row(
@@ -98,6 +125,8 @@ def fill_due_schedules(db: Database, now: datetime | None = None, ahead: int = 1
     query = (select(groups.c.id, groups.c.name).outerjoin(future, future.c.flow_group_id
                                                           == groups.c.id)
              .where(groups.c.schedule_active.is_(True), groups.c.schedule.is_not(None),
+                    # A flow without a schedule holds JSON null, which IS NOT NULL in SQL.
+                    cast(groups.c.schedule, Text) != "null",
                     func.coalesce(future.c.n, 0) < ahead))
     with db.read() as conn:
         due = conn.execute(query).all()

@@ -102,10 +102,12 @@ def _coalesce(first: Any, second: Any) -> Any:
 
 
 def list_task_runs(db: Database, flow_run_id: str) -> list[TaskRunOut]:
-    """Every task run of a flow run, in the order they started (then slug and map index)."""
+    """Every task run of a flow run, in the order they started (then slug and map index),
+    those not started yet last."""
     with db.read() as conn:
         flow_run_row(conn, flow_run_id)
+        # NULLS LAST on both databases (SQLite's default is first): unstarted ones go last.
         rows = conn.execute(select(task_runs).where(task_runs.c.flow_run_id == flow_run_id)
-                            .order_by(task_runs.c.start_time, task_runs.c.task_slug,
-                                      task_runs.c.map_index))
+                            .order_by(task_runs.c.start_time.asc().nulls_last(),
+                                      task_runs.c.task_slug, task_runs.c.map_index))
         return [TaskRunOut(**r._asdict()) for r in rows]
