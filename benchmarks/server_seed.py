@@ -20,17 +20,8 @@ from typing import Any
 
 from sqlalchemy import Table, text
 
-from caudal.server.db import migrations
+from caudal.server.db import migrations, models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import (
-    Flow,
-    FlowGroup,
-    FlowRun,
-    FlowRunState,
-    Log,
-    Project,
-    TaskRun,
-)
 
 __all__ = ["SeedResult", "seed"]
 
@@ -202,8 +193,9 @@ def seed(url: str, scale: float = 1.0, seed_value: int = 6) -> SeedResult:
     writer = _Writer(db)
     try:
         projects, groups, flows = _flows(now, ids)
-        for table, rows in ((Project, projects), (FlowGroup, groups), (Flow, flows)):
-            writer.write(table.__table__, rows)
+        for table, rows in ((models.projects, projects), (models.flow_groups, groups),
+                            (models.flows, flows)):
+            writer.write(table, rows)
         result.flow_ids = [f["id"] for f in flows]
         totals = dict.fromkeys(("flow_runs", "flow_run_states", "task_runs", "logs"), 0)
         timings = dict.fromkeys(totals, 0.0)
@@ -214,10 +206,10 @@ def seed(url: str, scale: float = 1.0, seed_value: int = 6) -> SeedResult:
             result.heavy_run_ids += [r["id"] for j, r in enumerate(runs)
                                      if (index + j) % HEAVY_EVERY == 0]
             for name, table, rows in (
-                    ("flow_runs", FlowRun.__table__, runs),
-                    ("flow_run_states", FlowRunState.__table__, _run_states(runs)),
-                    ("task_runs", TaskRun.__table__, _task_runs(runs, ids)),
-                    ("logs", Log.__table__, _logs(runs, index))):
+                    ("flow_runs", models.flow_runs, runs),
+                    ("flow_run_states", models.flow_run_states, _run_states(runs)),
+                    ("task_runs", models.task_runs, _task_runs(runs, ids)),
+                    ("logs", models.logs, _logs(runs, index))):
                 began = time.perf_counter()
                 totals[name] += writer.write(table, rows)
                 timings[name] += time.perf_counter() - began

@@ -14,8 +14,9 @@ import caudal
 from caudal import Flow
 from caudal.exceptions import NotAvailableError
 
-# Resolved by caudal's module __getattr__, so that `import caudal` loads no client code.
-LAZY_NAMES = {"Client"}
+# Resolved by caudal's module __getattr__ on first use, so that `import caudal` loads neither
+# the client nor (for the server and the CLI) the flow API and the engine.
+LAZY_NAMES = set(caudal._LAZY_NAMES)
 
 
 def public_names(module: ModuleType) -> set[str]:
@@ -182,3 +183,24 @@ def test_prefect_style_attribute_chains_work_after_import_caudal():
 
     assert out.split() == ["FAIL", "Success", "all_finished", "merge", "unmapped", "ok",
                            "IntervalSchedule"]
+
+
+def test_server_loads_no_flow_api_or_engine():
+    loaded = json.loads(run_fresh(
+        "import json, sys, caudal.server.app\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    ))
+
+    engine_side = ("caudal.core", "caudal.engine", "caudal.executors", "caudal.storage",
+                   "caudal.tasks", "caudal.client", "cloudpickle")
+    assert [m for m in loaded if m.startswith(engine_side)] == []
+
+
+def test_client_side_cli_loads_no_flow_api_engine_or_server():
+    loaded = json.loads(run_fresh(
+        "import json, sys, caudal.cli.flows, caudal.cli.runs\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    ))
+
+    assert [m for m in loaded if m.startswith(("caudal.core", "caudal.engine", "caudal.server",
+                                               "sqlalchemy", "fastapi"))] == []

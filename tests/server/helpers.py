@@ -15,8 +15,8 @@ from sqlalchemy import select
 from caudal import Flow, Parameter, task
 from caudal.schedules import Schedule
 from caudal.schedules.clocks import Clock, IntervalClock
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import FlowRun
 
 __all__ = ["HOURLY", "build_flow", "claim", "create_project", "create_run", "hourly",
            "register", "register_agent", "registration", "run_row", "runs_of", "set_state",
@@ -115,7 +115,7 @@ def claim(api: httpx.Client, agent_id: str, limit: int = 10,
     return response.json()
 
 
-runs_table = FlowRun.__table__
+runs_table = models.flow_runs
 
 
 def runs_of(db: Database, flow_group_id: str | None = None) -> list[Any]:

@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import event, update
 
 from caudal.schedules.clocks import CronClock, IntervalClock
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import FlowGroup
 from caudal.server.scheduler import Scheduler
 
 from .helpers import HOURLY, build_flow, hourly, register, runs_of
@@ -174,7 +174,7 @@ def test_broken_stored_schedule_does_not_stop_the_others(
                       set_schedule_active=False)
     healthy = register(api, build_flow("healthy", schedule=hourly()),
                        set_schedule_active=False)
-    groups = FlowGroup.__table__
+    groups = models.flow_groups
     with db.write() as conn:
         conn.execute(update(groups).values(schedule_active=True))
         conn.execute(update(groups).where(groups.c.id == broken["flow_group_id"]).values(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from caudal.server.auth import KeyCache
@@ -20,6 +19,7 @@ from caudal.server.db.engine import Database
 from caudal.server.errors import ServiceError
 from caudal.server.events import RunEvents
 from caudal.server.loops import ServiceLoop
+from caudal.server.middleware import MetricsMiddleware, NulGuard
 from caudal.server.reaper import Reaper
 from caudal.server.scheduler import Scheduler
 from caudal.server.settings import ServerSettings
@@ -104,8 +104,9 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.state.reaper = reaper
     app.state.loops = loops
     app.state.metrics = metrics.Metrics()
-    app.middleware("http")(_refuse_nul_characters)
-    app.middleware("http")(app.state.metrics.middleware)
+    # Outermost last: NUL guard, then metrics (which also count the guard's 422s).
+    app.add_middleware(NulGuard)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     for module in (health, metrics, projects, flows, flow_runs, task_runs, logs, agents,
                    api_keys):
         app.include_router(module.router)
@@ -114,16 +115,6 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     return app
-
-
-async def _refuse_nul_characters(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    # No database stores NUL in text; an id or a filter holding one is refused here, once,
-    # instead of by every query.
-    if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
-        return JSONResponse({"detail": "Invalid request: the URL contains a NUL character."},
-                            status_code=422)
-    return await call_next(request)
 
 
 async def _service_error(request: Request, exc: Exception) -> JSONResponse:

@@ -6,9 +6,10 @@ every caller is an admin, as on a laptop. A key is never logged: only its digest
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
@@ -30,13 +31,21 @@ class KeyCache:
         self._entries: dict[str, tuple[float, Role | None]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, key: str) -> tuple[bool, Role | None]:
+        """Whether the key was checked recently, and its role then (``None``: unknown)."""
+        with self._lock:
+            entry = self._entries.get(digest(key))
+        if entry is not None and entry[0] > time.monotonic():
+            return True, entry[1]
+        return False, None
+
     def role(self, db: Any, key: str) -> Role | None:
+        """The key's role, from the cache or else the database (a blocking read)."""
+        hit, role = self.cached(key)
+        if hit:
+            return role
         key_digest = digest(key)
         now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(key_digest)
-        if entry is not None and entry[0] > now:
-            return entry[1]
         found = lookup_role(db, key)
         role = found[1] if found else None
         with self._lock:
@@ -59,7 +68,7 @@ def _key_from(request: Request) -> str | None:
     return request.headers.get("x-caudal-api-key") or None
 
 
-def caller_role(request: Request) -> Role:
+async def caller_role(request: Request) -> Role:
     """The role of the request's key (admin when keys are not required).
 
     Raises:
@@ -73,21 +82,24 @@ def caller_role(request: Request) -> Role:
         raise Unauthorized("This server requires an API key: send 'Authorization: Bearer "
                            "<key>' (set CAUDAL_API_KEY for the CLI). An admin creates keys "
                            "with 'caudal auth create-key --role runner'.")
-    role = state.key_cache.role(state.db, key)
+    hit, role = state.key_cache.cached(key)
+    if not hit:
+        role = await asyncio.to_thread(state.key_cache.role, state.db, key)
     if role is None:
         raise Unauthorized("The API key is not valid (unknown or revoked).")
     return role
 
 
-def require(role: Role) -> Callable[[Request], Role]:
+def require(role: Role) -> Callable[[Request], Awaitable[Role]]:
     """A route dependency that lets through callers with ``role`` or a higher one.
 
     Raises:
         Unauthorized, Forbidden: naming the role needed.
     """
 
-    def dependency(request: Request) -> Role:
-        have = caller_role(request)
+    # async, so that checking a cached key costs no hop to the thread pool.
+    async def dependency(request: Request) -> Role:
+        have = await caller_role(request)
         if have.rank < role.rank:
             raise Forbidden(f"This request needs the '{role.value}' role; the API key has "
                             f"'{have.value}'.")

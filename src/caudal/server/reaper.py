@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import Agent, FlowRun
 from caudal.server.events import RunEvents
 from caudal.server.services.states import write_state
 
@@ -24,8 +24,8 @@ __all__ = ["Reaper", "ReaperPass"]
 
 logger = logging.getLogger("caudal.server.Reaper")
 
-runs = FlowRun.__table__
-agents = Agent.__table__
+runs = models.flow_runs
+agents = models.agents
 
 
 @dataclass

@@ -203,12 +203,12 @@ def test_revoked_key_stops_working_at_once(auth_served: Any, keys: dict[Role, st
 def test_keys_are_stored_only_as_digests(auth_served: Any, keys: dict[Role, str]) -> None:
     from sqlalchemy import select
 
-    from caudal.server.db.models import ApiKey
+    from caudal.server.db import models
 
     with _client(auth_served, keys[Role.ADMIN]) as admin:
         made = admin.post("/api/api-keys", json={"name": "ci", "role": "runner"}).json()
     with auth_served.app.state.db.read() as conn:
-        rows = [r._asdict() for r in conn.execute(select(ApiKey.__table__))]
+        rows = [r._asdict() for r in conn.execute(select(models.api_keys))]
     assert len(rows) == len(keys) + 1
     stored = repr(rows)
     for key in [*keys.values(), made["key"]]:

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database, default_sqlite_url, normalize_url
-from caudal.server.db.models import Project
 from caudal.server.services.common import new_id, utcnow
 
-projects = Project.__table__
+projects = models.projects
 
 
 def _project(name: str) -> dict:

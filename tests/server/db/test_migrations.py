@@ -13,9 +13,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 
-from caudal.server.db import migrations
+from caudal.server.db import migrations, models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import Base
 from fixtures_server import POSTGRES_URL, ServedApp, _postgres_schema_url
 from fixtures_storage import free_port
 
@@ -48,13 +47,13 @@ def empty_db(empty_url: str) -> Iterator[Database]:
 def _differences(db: Database) -> list[object]:
     with db.read() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(context, Base.metadata)
+        return compare_metadata(context, models.metadata)
 
 
 def test_upgrade_of_empty_database_builds_exactly_the_models(empty_db: Database) -> None:
     # The comparison sees a difference where there is one: every table is missing.
     missing = {diff[1].name for diff in _differences(empty_db) if diff[0] == "add_table"}
-    assert missing == set(Base.metadata.tables)
+    assert missing == set(models.metadata.tables)
 
     migrations.upgrade(empty_db)
 
@@ -101,6 +100,6 @@ def test_app_upgrades_empty_database_at_start(empty_url: str) -> None:
         assert migrations.is_up_to_date(db)
         with db.read() as conn:
             tables = set(inspect(conn).get_table_names())
-        assert set(Base.metadata.tables) <= tables
+        assert set(models.metadata.tables) <= tables
     finally:
         db.dispose()

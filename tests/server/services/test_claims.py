@@ -11,8 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import delete, select
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import FlowRun, FlowRunState
 from caudal.server.services.agents import register_agent as register_agent_row
 from caudal.server.services.claims import claim_flow_runs, labels_match
 from caudal.server.services.flow_runs import insert_flow_runs, new_flow_run_row
@@ -72,8 +72,8 @@ def test_claim_follows_the_label_subset_rule(
         assert labels_match(run_labels, agent_labels) is taken, case
         assert got == ([run_id] if taken else []), case
         with db.write() as conn:
-            conn.execute(delete(FlowRunState.__table__))
-            conn.execute(delete(FlowRun.__table__))
+            conn.execute(delete(models.flow_run_states))
+            conn.execute(delete(models.flow_runs))
 
 
 def test_agent_takes_runs_whose_labels_it_has(api: httpx.Client, flow_id: str) -> None:
@@ -204,7 +204,7 @@ def test_eight_agents_claiming_at_once_take_each_run_exactly_once(
     owner = {run_id: agent_id for agent_id, got in taken.items() for run_id in got}
     rows = runs_of(db)
     assert all(r.state == "Submitted" and r.agent_id == owner[r.id] for r in rows)
-    history = FlowRunState.__table__
+    history = models.flow_run_states
     with db.read() as conn:
         submitted = conn.execute(select(history.c.flow_run_id)
                                  .where(history.c.state == "Submitted")).scalars().all()

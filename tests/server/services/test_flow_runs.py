@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import FlowRunState, Log, TaskRun, TaskRunState
 from caudal.server.services.common import encode_cursor
 
 from ..helpers import build_flow, create_project, create_run, register, runs_of, set_state, utcnow
@@ -251,8 +251,8 @@ def test_delete_run_removes_its_task_runs_logs_and_states(
     assert api.delete(f"/api/flow-runs/{run['id']}").status_code == 404
     with db.read() as conn:
         counts = {table.name: conn.execute(select(func.count()).select_from(table)).scalar()
-                  for table in (FlowRunState.__table__, TaskRun.__table__,
-                                TaskRunState.__table__, Log.__table__)}
+                  for table in (models.flow_run_states, models.task_runs,
+                                models.task_run_states, models.logs)}
     # What is left is the other run's: two states, one task run with two states, one line.
     assert counts == {"flow_run_states": 2, "task_runs": 1, "task_run_states": 2, "logs": 1}
     assert [r.id for r in runs_of(db)] == [kept["id"]]

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import Log
 from caudal.server.services.common import encode_cursor
 
 from ..helpers import build_flow, create_run, register
@@ -162,4 +162,4 @@ def test_batch_naming_unknown_run_is_404_and_writes_nothing(
 
     assert "Flow run 'no-such-run' does not exist" in response.json()["detail"]
     with db.read() as conn:
-        assert conn.execute(select(func.count()).select_from(Log.__table__)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(models.logs)).scalar() == 0

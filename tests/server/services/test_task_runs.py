@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import TaskRun, TaskRunState
 
 from ..helpers import build_flow, create_run, register
 
@@ -40,8 +40,8 @@ def _task_runs(api: httpx.Client, run_id: str) -> list[dict]:
 
 def _counts(db: Database) -> tuple[int, int]:
     with db.read() as conn:
-        return (conn.execute(select(func.count()).select_from(TaskRun.__table__)).scalar(),
-                conn.execute(select(func.count()).select_from(TaskRunState.__table__)).scalar())
+        return (conn.execute(select(func.count()).select_from(models.task_runs)).scalar(),
+                conn.execute(select(func.count()).select_from(models.task_run_states)).scalar())
 
 
 def test_batch_of_states_applies_in_order(
@@ -60,7 +60,7 @@ def test_batch_of_states_applies_in_order(
     assert dt.datetime.fromisoformat(task_run["start_time"]) == T0 + dt.timedelta(seconds=1)
     assert dt.datetime.fromisoformat(task_run["end_time"]) == T0 + dt.timedelta(seconds=9)
     assert _counts(db) == (1, 5)
-    history = TaskRunState.__table__
+    history = models.task_run_states
     with db.read() as conn:
         written = conn.execute(select(history.c.state).order_by(history.c.id)).scalars().all()
     assert written == [s for s, _ in states]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from caudal.server.api.deps import ADMIN, AUTH_ERRORS, RUNNER, VIEWER, database, error
+from caudal.server.api.deps import (
+    ADMIN,
+    AUTH_ERRORS,
+    RUNNER,
+    VIEWER,
+    database,
+    error,
+    json_response,
+)
 from caudal.server.db.engine import Database
 from caudal.server.services import flow_runs, logs, states, task_runs
 from caudal.wire._base import Page
@@ -20,15 +28,13 @@ CONFLICT = {409: error("The lifecycle does not allow it, or the run changed.")}
              responses={200: {"description": "A run with this idempotency key exists.",
                               "model": FlowRun},
                         404: error("No such flow."), **CONFLICT})
-def create_flow_run(body: FlowRunCreate, request: Request, response: Response,
+def create_flow_run(body: FlowRunCreate, request: Request,
                     db: Database = Depends(database)) -> FlowRun:
     """A new Scheduled run (by default due now); an existing idempotency key returns its run."""
     run, created = flow_runs.create_flow_run(db, body)
-    if not created:
-        response.status_code = 200
-    else:
+    if created:
         request.app.state.run_events.notify()
-    return run
+    return json_response(run, 201 if created else 200)  # type: ignore[return-value]
 
 
 @router.get("", dependencies=[VIEWER])
@@ -44,12 +50,12 @@ def list_flow_runs(flow_id: str | None = Query(None, max_length=100),
     items, next_cursor = flow_runs.list_flow_runs(
         db, flow_id=flow_id, flow_group_id=flow_group_id, flow_name=flow_name,
         project=project, states=state, limit=limit, cursor=cursor)
-    return Page[FlowRun](items=items, next_cursor=next_cursor)
+    return json_response(Page[FlowRun](items=items, next_cursor=next_cursor))  # type: ignore[return-value]
 
 
 @router.get("/{flow_run_id}", dependencies=[VIEWER], responses=NOT_FOUND)
 def get_flow_run(flow_run_id: str, db: Database = Depends(database)) -> FlowRun:
-    return flow_runs.get_flow_run(db, flow_run_id)
+    return json_response(flow_runs.get_flow_run(db, flow_run_id))  # type: ignore[return-value]
 
 
 @router.patch("/{flow_run_id}", dependencies=[RUNNER], responses=NOT_FOUND)
@@ -112,4 +118,4 @@ def query_logs(flow_run_id: str, level: int = Query(0, ge=0, le=100),
     returned, so a follower asks again with it; a page shorter than ``limit`` is the end."""
     items, next_cursor = logs.query_logs(db, flow_run_id, level=level, text=text,
                                          task_slug=task_slug, cursor=cursor, limit=limit)
-    return Page[LogRecord](items=items, next_cursor=next_cursor)
+    return json_response(Page[LogRecord](items=items, next_cursor=next_cursor))  # type: ignore[return-value]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
-
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -16,7 +13,7 @@ from prometheus_client import (
 )
 from sqlalchemy import func, select
 
-from caudal.server.db.models import FlowRun
+from caudal.server.db import models
 
 router = APIRouter(tags=["health"])
 
@@ -37,24 +34,12 @@ class Metrics:
         self.loop_passes = Gauge("caudal_service_passes", "Passes of each background loop",
                                  ["service"], registry=self.registry)
 
-    async def middleware(self, request: Request,
-                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        # The route's template (/api/flow-runs/{flow_run_id}), never the raw path: ids would
-        # make one series per run.
-        name = getattr(route, "path", "unmatched")
-        self.requests.labels(request.method, name, str(response.status_code)).inc()
-        self.latency.labels(request.method, name).observe(time.perf_counter() - started)
-        return response
-
 
 @router.get("/metrics", response_class=Response)
 def metrics(request: Request) -> Response:
     """Prometheus metrics; needs no API key, like /health."""
     state = request.app.state
-    runs = FlowRun.__table__
+    runs = models.flow_runs
     with state.db.read() as conn:
         counts = conn.execute(select(runs.c.state, func.count()).group_by(runs.c.state)).all()
     state.metrics.flow_runs.clear()

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import Agent
 from caudal.server.errors import NotFound
 from caudal.server.services.common import new_id, utcnow
 from caudal.wire.agents import Agent as AgentOut
@@ -15,7 +15,7 @@ from caudal.wire.agents import AgentRegister
 
 __all__ = ["agent_row", "list_agents", "record_agent_heartbeat", "register_agent"]
 
-agents = Agent.__table__
+agents = models.agents
 
 
 def agent_row(conn: Connection, agent_id: str) -> Any:

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import ApiKey
 from caudal.server.errors import NotFound
 from caudal.server.services.common import new_id, utcnow
 from caudal.wire.auth import ApiKey as ApiKeyOut
@@ -17,7 +17,7 @@ from caudal.wire.auth import ApiKeyCreated, Role
 
 __all__ = ["create_api_key", "digest", "list_api_keys", "lookup_role", "revoke_api_key"]
 
-keys = ApiKey.__table__
+keys = models.api_keys
 PREFIX = "cdl_"
 
 

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import FlowRun, FlowRunState
 from caudal.server.services.agents import agent_row
 from caudal.server.services.common import utcnow
 from caudal.server.services.flow_runs import flow_run_out, runs_query
@@ -21,8 +21,8 @@ from caudal.wire.runs import FlowRun as FlowRunOut
 
 __all__ = ["claim_flow_runs", "labels_match"]
 
-runs = FlowRun.__table__
-history = FlowRunState.__table__
+runs = models.flow_runs
+history = models.flow_run_states
 
 CLAIMABLE = ("Scheduled", "Retrying", "Resume")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from caudal.server.errors import Invalid
 
-__all__ = ["decode_cursor", "encode_cursor", "new_id", "utcnow"]
+__all__ = ["as_utc", "decode_cursor", "encode_cursor", "new_id", "utcnow"]
 
 
 def new_id() -> str:
@@ -19,6 +19,13 @@ def new_id() -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is read as UTC, as everywhere in the API."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def encode_cursor(*values: Any) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select, update
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import Flow, FlowGroup, FlowRun, FlowRunState, Project
 from caudal.server.errors import Conflict, Invalid, NotFound
-from caudal.server.services.common import decode_cursor, encode_cursor, new_id, utcnow
+from caudal.server.services.common import as_utc, decode_cursor, encode_cursor, new_id, utcnow
 from caudal.server.services.flows import flow_row, latest_flow_row
 from caudal.server.services.run_names import random_run_name
 from caudal.wire.runs import FlowRun as FlowRunOut
@@ -21,11 +21,11 @@ __all__ = ["check_parameters", "create_flow_run", "delete_flow_run", "flow_run_r
            "get_flow_run", "insert_flow_runs", "list_flow_runs", "list_states",
            "new_flow_run_row", "rename_flow_run"]
 
-runs = FlowRun.__table__
-history = FlowRunState.__table__
-flows = Flow.__table__
-groups = FlowGroup.__table__
-projects = Project.__table__
+runs = models.flow_runs
+history = models.flow_run_states
+flows = models.flows
+groups = models.flow_groups
+projects = models.projects
 
 
 def runs_query() -> Select[Any]:
@@ -37,6 +37,12 @@ def runs_query() -> Select[Any]:
             .join(projects, projects.c.id == groups.c.project_id))
 
 
+# Built once: composing these joins costs more than running them.
+_RUN_BY_ID = runs_query().where(runs.c.id == bindparam("flow_run_id"))
+_RUN_BY_KEY = runs_query().where(runs.c.flow_group_id == bindparam("group_id"),
+                                 runs.c.idempotency_key == bindparam("key"))
+
+
 def flow_run_out(row: Any) -> FlowRunOut:
     data = row._asdict()
     data.pop("times_resurrected", None)
@@ -46,7 +52,7 @@ def flow_run_out(row: Any) -> FlowRunOut:
 def flow_run_row(conn: Connection, flow_run_id: str) -> Any:
     """Raises:
         NotFound: no flow run has that id."""
-    row = conn.execute(runs_query().where(runs.c.id == flow_run_id)).first()
+    row = conn.execute(_RUN_BY_ID, {"flow_run_id": flow_run_id}).first()
     if row is None:
         raise NotFound(f"Flow run '{flow_run_id}' does not exist.")
     return row
@@ -81,7 +87,7 @@ def new_flow_run_row(flow: Any, *, parameters: dict[str, Any], labels: list[str]
         "name": name or random_run_name(), "parameters": parameters, "context": context or {},
         "labels": sorted(set(flow.labels if labels is None else labels)),
         "state": "Scheduled", "state_message": None, "state_timestamp": now, "version": 1,
-        "scheduled_start_time": scheduled_start_time or now, "start_time": None,
+        "scheduled_start_time": as_utc(scheduled_start_time or now), "start_time": None,
         "end_time": None, "heartbeat": None, "agent_id": None,
         "idempotency_key": idempotency_key, "auto_scheduled": auto_scheduled,
         "times_resurrected": 0, "created": now,
@@ -122,26 +128,36 @@ def create_flow_run(db: Database, body: FlowRunCreate) -> tuple[FlowRunOut, bool
             flow = latest_flow_row(conn, body.flow_name, body.project)
         else:
             raise Invalid("Give 'flow_id', or 'flow_name' (and 'project'), of the flow to run.")
-        if body.idempotency_key is not None:
-            existing = conn.execute(runs_query().where(
-                runs.c.flow_group_id == flow.flow_group_id,
-                runs.c.idempotency_key == body.idempotency_key)).first()
-            if existing is not None:
-                return flow_run_out(existing), False
-        if flow.archived:
-            raise Conflict(f"Flow '{flow.name}' version {flow.version} ({flow.id}) is archived; "
-                           "run its latest version instead.")
-        check_parameters(flow, body.parameters)
+        try:
+            if flow.archived:
+                raise Conflict(f"Flow '{flow.name}' version {flow.version} ({flow.id}) is "
+                               "archived; run its latest version instead.")
+            check_parameters(flow, body.parameters)
+        except (Conflict, Invalid):
+            # A retried request whose run exists gets its run, whatever changed since.
+            existing = _run_by_key(conn, flow.flow_group_id, body.idempotency_key)
+            if existing is None:
+                raise
+            return existing, False
         row = new_flow_run_row(flow, parameters=body.parameters, labels=body.labels, now=now,
                                scheduled_start_time=body.scheduled_start_time,
                                name=body.run_name, idempotency_key=body.idempotency_key,
                                context=body.context)
-        created = insert_flow_runs(db, conn, [row])
-        if not created:  # a concurrent request with the same key won the race
-            return flow_run_out(conn.execute(runs_query().where(
-                runs.c.flow_group_id == flow.flow_group_id,
-                runs.c.idempotency_key == body.idempotency_key)).one()), False
-        return flow_run_out(flow_run_row(conn, row["id"])), True
+        if not insert_flow_runs(db, conn, [row]):  # the idempotency key has its run already
+            existing = _run_by_key(conn, flow.flow_group_id, body.idempotency_key)
+            assert existing is not None, "an insert skipped only on a key conflict"
+            return existing, False
+    # Built from what was inserted: reading the row back would cost a three-table join.
+    row.pop("times_resurrected")
+    return FlowRunOut(**row, flow_name=flow.name, flow_version=flow.version,
+                      project=flow.project), True
+
+
+def _run_by_key(conn: Connection, group_id: str, key: str | None) -> FlowRunOut | None:
+    if key is None:
+        return None
+    row = conn.execute(_RUN_BY_KEY, {"group_id": group_id, "key": key}).first()
+    return None if row is None else flow_run_out(row)
 
 
 def get_flow_run(db: Database, flow_run_id: str) -> FlowRunOut:
@@ -225,15 +241,15 @@ def rename_flow_run(db: Database, flow_run_id: str, name: str) -> FlowRunOut:
 
 def delete_flow_run(db: Database, flow_run_id: str) -> None:
     """Delete a run with its states, task runs and logs."""
-    from caudal.server.db.models import Log, TaskRun, TaskRunState
+    from caudal.server.db import models
 
     with db.write() as conn:
         flow_run_row(conn, flow_run_id)
-        task_runs = TaskRun.__table__
+        task_runs = models.task_runs
         task_ids = select(task_runs.c.id).where(task_runs.c.flow_run_id == flow_run_id)
-        conn.execute(delete(TaskRunState.__table__).where(
-            TaskRunState.__table__.c.task_run_id.in_(task_ids)))
+        conn.execute(delete(models.task_run_states).where(
+            models.task_run_states.c.task_run_id.in_(task_ids)))
         conn.execute(delete(task_runs).where(task_runs.c.flow_run_id == flow_run_id))
-        conn.execute(delete(Log.__table__).where(Log.__table__.c.flow_run_id == flow_run_id))
+        conn.execute(delete(models.logs).where(models.logs.c.flow_run_id == flow_run_id))
         conn.execute(delete(history).where(history.c.flow_run_id == flow_run_id))
         conn.execute(delete(runs).where(runs.c.id == flow_run_id))

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import Log
 from caudal.server.errors import Invalid
 from caudal.server.services.common import decode_cursor, encode_cursor
 from caudal.server.services.flow_runs import flow_run_row
@@ -16,7 +16,7 @@ from caudal.wire.logs import LogRecord
 
 __all__ = ["query_logs", "write_logs"]
 
-logs = Log.__table__
+logs = models.logs
 
 
 def write_logs(db: Database, lines: list[dict[str, Any]]) -> int:

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import FlowGroup, Project
 from caudal.server.errors import Conflict, NotFound
 from caudal.server.services.common import new_id, utcnow
 from caudal.wire.projects import Project as ProjectOut
@@ -23,18 +23,18 @@ def create_project(db: Database, body: ProjectCreate) -> ProjectOut:
         Conflict: a project with that name exists.
     """
     with db.write() as conn:
-        if conn.execute(select(Project.id).where(Project.name == body.name)).first():
+        if conn.execute(select(models.projects.c.id).where(models.projects.c.name == body.name)).first():
             raise Conflict(f"Project '{body.name}' already exists.")
         row = {"id": new_id(), "name": body.name, "description": body.description,
                "created": utcnow()}
-        conn.execute(Project.__table__.insert(), row)
+        conn.execute(models.projects.insert(), row)
     return ProjectOut(**row)
 
 
 def list_projects(db: Database) -> list[ProjectOut]:
-    projects = Project.__table__
-    counts = (select(FlowGroup.project_id, func.count().label("n"))
-              .group_by(FlowGroup.project_id).subquery())
+    projects = models.projects
+    counts = (select(models.flow_groups.c.project_id, func.count().label("n"))
+              .group_by(models.flow_groups.c.project_id).subquery())
     query = (select(projects, func.coalesce(counts.c.n, 0).label("flow_count"))
              .outerjoin(counts, counts.c.project_id == projects.c.id).order_by(projects.c.name))
     with db.read() as conn:
@@ -47,7 +47,7 @@ def project_by_name(conn: Connection, name: str) -> Any:
     Raises:
         NotFound: no such project; the message says how to create it.
     """
-    row = conn.execute(select(Project.__table__).where(Project.name == name)).first()
+    row = conn.execute(select(models.projects).where(models.projects.c.name == name)).first()
     if row is None:
         raise NotFound(f"Project '{name}' does not exist. Create it with "
                        f"'caudal create project \"{name}\"'.")

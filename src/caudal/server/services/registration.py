@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import func, select, update
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import Flow, FlowGroup
 from caudal.server.errors import Invalid
 from caudal.server.services.common import new_id, utcnow
 from caudal.server.services.projects import project_by_name
@@ -28,8 +28,8 @@ from caudal.wire.flows import FlowParameter, FlowRegistration, RegistrationResul
 
 __all__ = ["register_flow"]
 
-flows = Flow.__table__
-groups = FlowGroup.__table__
+flows = models.flows
+groups = models.flow_groups
 
 
 def _parameters(reg: FlowRegistration) -> list[dict[str, Any]]:

@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Text, and_, cast, delete, func, select, updat
 
 from caudal.schedules import Schedule
 from caudal.schedules.clocks import ClockEvent
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import Flow, FlowGroup, FlowRun
 from caudal.server.errors import Invalid
 from caudal.server.services.common import utcnow
 from caudal.server.services.flow_runs import insert_flow_runs, new_flow_run_row
@@ -30,9 +30,9 @@ __all__ = ["delete_future_runs", "fill_schedule", "fill_due_schedules", "read_sc
 
 logger = logging.getLogger("caudal.server.Scheduler")
 
-runs = FlowRun.__table__
-flows = Flow.__table__
-groups = FlowGroup.__table__
+runs = models.flow_runs
+flows = models.flows
+groups = models.flow_groups
 
 
 def read_schedule(data: dict[str, Any], flow_name: str) -> Schedule:
@@ -150,9 +150,9 @@ def delete_future_runs(conn: Connection, group_id: str, flow_id: str | None = No
                      runs.c.state == "Scheduled")
     if flow_id is not None:
         condition = and_(condition, runs.c.flow_id == flow_id)
-    from caudal.server.db.models import FlowRunState
+    from caudal.server.db import models
 
-    states = FlowRunState.__table__
+    states = models.flow_run_states
     conn.execute(delete(states).where(states.c.flow_run_id.in_(
         select(runs.c.id).where(condition))))
     return conn.execute(delete(runs).where(condition)).rowcount

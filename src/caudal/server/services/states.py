@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import FlowRun, FlowRunState
 from caudal.server.errors import Conflict, Invalid
 from caudal.server.services.common import utcnow
 from caudal.server.services.flow_runs import flow_run_out, flow_run_row
@@ -24,8 +24,8 @@ from caudal.wire.states import STATE_KINDS, StateKind
 __all__ = ["cancel_flow_run", "check_transition", "record_heartbeat", "set_flow_run_state",
            "write_state"]
 
-runs = FlowRun.__table__
-history = FlowRunState.__table__
+runs = models.flow_runs
+history = models.flow_run_states
 
 
 def check_transition(run: Any, new: str) -> None:

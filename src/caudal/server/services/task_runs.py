@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.db.models import FlowRun, TaskRun, TaskRunState
 from caudal.server.errors import Invalid, NotFound
 from caudal.server.services.common import utcnow
 from caudal.server.services.flow_runs import flow_run_row
@@ -18,9 +18,9 @@ from caudal.wire.states import STATE_KINDS, StateKind
 
 __all__ = ["existing_flow_runs", "list_task_runs", "task_run_id", "write_task_run_states"]
 
-task_runs = TaskRun.__table__
-history = TaskRunState.__table__
-runs = FlowRun.__table__
+task_runs = models.task_runs
+history = models.task_run_states
+runs = models.flow_runs
 
 _NAMESPACE = uuid.UUID("4f0c6f2e-64b4-4a55-9b56-0c1c2d1e3f40")
 
@@ -51,17 +51,19 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
     if not states:
         return 0
     now = utcnow()
-    current: dict[str, dict[str, Any]] = {}
+    current: dict[tuple[str, str, int], dict[str, Any]] = {}
     records = []
     for item in states:
         state = item["state"]
-        if state not in STATE_KINDS:
+        kind = STATE_KINDS.get(state)
+        if kind is None:
             raise Invalid(f"'{state}' is not a state; states are: {', '.join(STATE_KINDS)}.")
         when: datetime = item.get("timestamp") or now
-        tid = task_run_id(item["flow_run_id"], item["task_slug"], item.get("map_index", -1))
-        row = current.get(tid)
+        key = (item["flow_run_id"], item["task_slug"], item.get("map_index", -1))
+        row = current.get(key)
         if row is None:
-            row = current[tid] = {
+            tid = task_run_id(*key)  # a uuid5 per task run, not per state
+            row = current[key] = {
                 "id": tid, "flow_run_id": item["flow_run_id"], "task_slug": item["task_slug"],
                 "map_index": item.get("map_index", -1), "task_name": item.get("task_name"),
                 "start_time": None, "end_time": None, "result_location": None}
@@ -72,8 +74,8 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
             row["result_location"] = item["result_location"]
         if state == "Running" and row["start_time"] is None:
             row["start_time"] = when
-        row["end_time"] = when if STATE_KINDS[state] is StateKind.FINISHED else None
-        records.append({"task_run_id": tid, "state": state, "message": item.get("message"),
+        row["end_time"] = when if kind is StateKind.FINISHED else None
+        records.append({"task_run_id": row["id"], "state": state, "message": item.get("message"),
                         "timestamp": when})
     with db.write() as conn:
         existing_flow_runs(conn, {row["flow_run_id"] for row in current.values()})
