@@ -207,9 +207,11 @@ class Client:
         return self._parse(RegistrationResult, data, "a registration result")
 
     def list_flows(self, project: str | None = None, name: str | None = None,
-                   include_archived: bool = False) -> list[FlowVersion]:
+                   include_archived: bool = False,
+                   flow_group_id: str | None = None) -> list[FlowVersion]:
         """The latest version of each flow (every version with ``include_archived``)."""
-        params = {"project": project, "name": name, "include_archived": include_archived}
+        params = {"project": project, "name": name, "include_archived": include_archived,
+                  "flow_group_id": flow_group_id}
         return self._parse(list[FlowVersion], self._call("GET", "/api/flows", params=params),
                            "flows")
 
@@ -233,9 +235,8 @@ class Client:
             ObjectNotFound: no flow of that group is on the server, or all its versions are
                 archived.
         """
-        for version in self.list_flows():
-            if version.flow_group_id == flow_group_id:
-                return version
+        for version in self.list_flows(flow_group_id=flow_group_id):
+            return version
         raise ObjectNotFound(f"No flow with flow group id '{flow_group_id}' (version group id "
                              "in Prefect 0.15) has an unarchived version on the server.")
 

@@ -9,14 +9,13 @@ unchanged repository writes nothing and sends one request per project.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caudal.exceptions import AuthorizationError, ServerUnavailable
-from caudal.wire.flows import FlowVersion, RegistrationResult
+from caudal.wire.flows import FlowVersion, RegistrationResult, registration_key
 
 if TYPE_CHECKING:
     from caudal.client.client import Client
@@ -48,25 +47,6 @@ def flow_labels(flow: Flow, labels: Iterable[str] | None = None) -> list[str]:
     if storage_labels:
         found.update(storage_labels)
     return sorted(found)
-
-
-def registration_key(flow_hash: str, labels: Sequence[str]) -> str:
-    """The idempotency key a registration sends when the caller gives none.
-
-    The server skips a registration whose key equals the latest version's. The flow's hash
-    alone would skip a flow whose only change is its labels, and labels decide which agents
-    run it; so the labels are part of the key (a flow without labels keys on its hash).
-
-    Example:
-        >>> registration_key("abc", []), len(registration_key("abc", ["prod"]))
-        ('abc', 64)
-    """
-    if not labels:
-        return flow_hash
-    digest = hashlib.sha256(flow_hash.encode())
-    for label in sorted(set(labels)):
-        digest.update(b"\0" + label.encode())
-    return digest.hexdigest()
 
 
 def register_flow(client: Client, flow: Flow, project_name: str, *, build: bool = True,

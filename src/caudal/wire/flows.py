@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -10,7 +12,7 @@ from pydantic import Field
 from caudal.wire._base import JsonObject, Model
 
 __all__ = ["FlowParameter", "FlowRegistration", "FlowVersion", "RegistrationResult",
-           "ScheduleState"]
+           "ScheduleState", "registration_key"]
 
 
 class FlowParameter(Model):
@@ -69,3 +71,22 @@ class ScheduleState(Model):
     flow_group_id: str
     active: bool
     scheduled_runs: int
+
+
+def registration_key(flow_hash: str, labels: Sequence[str]) -> str:
+    """The idempotency key a registration sends when the caller gives none.
+
+    The server skips a registration whose key equals the latest version's. The flow's hash
+    alone would skip a flow whose only change is its labels, and labels decide which agents
+    run it; so the labels are part of the key (a flow without labels keys on its hash).
+
+    Example:
+        >>> registration_key("abc", []), len(registration_key("abc", ["prod"]))
+        ('abc', 64)
+    """
+    if not labels:
+        return flow_hash
+    digest = hashlib.sha256(flow_hash.encode())
+    for label in sorted(set(labels)):
+        digest.update(b"\0" + label.encode())
+    return digest.hexdigest()

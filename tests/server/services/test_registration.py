@@ -45,6 +45,17 @@ def test_first_registration_creates_version_1_with_scheduled_runs(
     assert all(r.flow_id == result["flow_id"] and r.labels == ["etl"] for r in runs)
 
 
+def test_same_flow_with_other_labels_is_a_new_version(
+        api: httpx.Client, db: Database, project: str) -> None:
+    first = register(api, build_flow(), labels=["etl"])
+    same = register(api, build_flow(), labels=["etl"], expect=200)
+    relabelled = register(api, build_flow(), labels=["etl", "gpu"])
+
+    assert (first["version"], same["status"]) == (1, "skipped")
+    assert (relabelled["status"], relabelled["version"]) == ("created", 2)
+    assert _flow(api, relabelled["flow_id"])["labels"] == ["etl", "gpu"]
+
+
 def test_first_registration_without_schedule_creates_no_runs(
         api: httpx.Client, db: Database, project: str) -> None:
     result = register(api, build_flow())

@@ -30,10 +30,12 @@ def register_flow(body: FlowRegistration, request: Request, response: Response,
 @router.get("", dependencies=[VIEWER])
 def list_flows(project: str | None = Query(None, max_length=200),
                name: str | None = Query(None, max_length=500),
+               flow_group_id: str | None = Query(None, max_length=100),
                include_archived: bool = False,
                db: Database = Depends(database)) -> list[FlowVersion]:
     """The latest version of every flow (every version with ``include_archived``)."""
-    return flows.list_flows(db, project=project, name=name, include_archived=include_archived)
+    return flows.list_flows(db, project=project, name=name, flow_group_id=flow_group_id,
+                            include_archived=include_archived)
 
 
 @router.get("/{flow_id}", dependencies=[VIEWER], responses=NOT_FOUND)

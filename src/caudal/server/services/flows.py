@@ -85,9 +85,12 @@ def flow_source(db: Database, flow_id: str) -> str | None:
 
 
 def list_flows(db: Database, project: str | None = None, name: str | None = None,
-               include_archived: bool = False) -> list[FlowVersion]:
+               include_archived: bool = False,
+               flow_group_id: str | None = None) -> list[FlowVersion]:
     """The latest unarchived version of every flow, or every version with ``include_archived``."""
     query = _flows_query()
+    if flow_group_id is not None:
+        query = query.where(flows.c.flow_group_id == flow_group_id)
     if project is not None:
         query = query.where(projects.c.name == project)
     if name is not None:

@@ -24,7 +24,12 @@ from caudal.server.services.schedules import (
     read_schedule,
     schedule_events,
 )
-from caudal.wire.flows import FlowParameter, FlowRegistration, RegistrationResult
+from caudal.wire.flows import (
+    FlowParameter,
+    FlowRegistration,
+    RegistrationResult,
+    registration_key,
+)
 
 __all__ = ["register_flow"]
 
@@ -60,7 +65,8 @@ def register_flow(db: Database, reg: FlowRegistration, ahead: int = 10) -> Regis
         # Computed now, so that a schedule that cannot fire is refused here, not by the
         # scheduler's every pass.
         schedule_events(read_schedule(schedule, reg.name), reg.name, now, ahead)
-    key = reg.idempotency_key or reg.hash
+    labels = sorted(set(reg.labels))
+    key = reg.idempotency_key or registration_key(reg.hash, labels)
     with db.write() as conn:
         project = project_by_name(conn, reg.project)
         group = conn.execute(select(groups).where(groups.c.project_id == project.id,
@@ -98,7 +104,7 @@ def register_flow(db: Database, reg: FlowRegistration, ahead: int = 10) -> Regis
         conn.execute(flows.insert(), {
             "id": flow_id, "flow_group_id": group_id, "version": version, "name": reg.name,
             "hash": reg.hash, "idempotency_key": key, "serialized": reg.serialized,
-            "parameters": parameters, "labels": sorted(set(reg.labels)), "schedule": schedule,
+            "parameters": parameters, "labels": labels, "schedule": schedule,
             "storage": _object(reg.serialized.get("storage")),
             "run_config": _object(reg.serialized.get("run_config")),
             "source": reg.source, "description": reg.description, "archived": False,
