@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.errors import Invalid
-from caudal.server.services.common import decode_cursor, encode_cursor
+from caudal.server.services.common import as_utc, decode_cursor, encode_cursor
 from caudal.server.services.flow_runs import flow_run_row
 from caudal.server.services.task_runs import existing_flow_runs
 from caudal.wire.logs import LogRecord
@@ -28,12 +28,12 @@ def write_logs(db: Database, lines: list[dict[str, Any]]) -> int:
     if not lines:
         return 0
     rows = [{"flow_run_id": line["flow_run_id"], "task_slug": line.get("task_slug"),
-             "map_index": line.get("map_index"), "timestamp": line["timestamp"],
+             "map_index": line.get("map_index"), "timestamp": as_utc(line["timestamp"]),
              "level": line["level"], "name": line.get("name") or "caudal",
              "message": line["message"]} for line in lines]
     with db.write() as conn:
         existing_flow_runs(conn, {r["flow_run_id"] for r in rows})
-        conn.execute(insert(logs), rows)
+        db.append_rows(conn, logs, rows)
     return len(rows)
 
 

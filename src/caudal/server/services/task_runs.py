@@ -11,7 +11,7 @@ from sqlalchemy import select
 from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.errors import Invalid, NotFound
-from caudal.server.services.common import utcnow
+from caudal.server.services.common import as_utc, utcnow
 from caudal.server.services.flow_runs import flow_run_row
 from caudal.wire.runs import TaskRun as TaskRunOut
 from caudal.wire.states import STATE_KINDS, StateKind
@@ -58,7 +58,7 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
         kind = STATE_KINDS.get(state)
         if kind is None:
             raise Invalid(f"'{state}' is not a state; states are: {', '.join(STATE_KINDS)}.")
-        when: datetime = item.get("timestamp") or now
+        when: datetime = as_utc(item.get("timestamp") or now)
         key = (item["flow_run_id"], item["task_slug"], item.get("map_index", -1))
         row = current.get(key)
         if row is None:
@@ -93,7 +93,7 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
                                              task_runs.c.result_location),
             })
         conn.execute(statement, list(current.values()))
-        conn.execute(history.insert(), records)
+        db.append_rows(conn, history, records)
     return len(records)
 
 
