@@ -7,6 +7,8 @@ Flows are built with the real library (``caudal.Flow``, ``Parameter``, ``task``)
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -131,3 +133,29 @@ def run_row(db: Database, run_id: str) -> Any:
     """The flow_runs row, with what the API does not show (``times_resurrected``)."""
     with db.read() as conn:
         return conn.execute(select(runs_table).where(runs_table.c.id == run_id)).one()
+
+
+def run_together(job: Callable[[int, Database], None],
+                 databases: list[Database]) -> list[BaseException]:
+    """Run ``job(i, database)`` for each database in its own thread, all starting at once
+    behind a barrier; dispose the databases; return what the threads raised."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(databases))
+
+    def guarded(i: int, database: Database) -> None:
+        try:
+            start.wait()
+            job(i, database)
+        except BaseException as exc:  # reported to the test, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(i, d)) for i, d in enumerate(databases)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    finally:
+        for database in databases:
+            database.dispose()
+    return errors

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import httpx
@@ -14,7 +13,7 @@ from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.scheduler import Scheduler
 
-from .helpers import HOURLY, build_flow, hourly, register, runs_of
+from .helpers import HOURLY, build_flow, hourly, register, run_together, runs_of
 
 # Far from the time the tests run, so registration's own runs (made from the real clock)
 # are never "ahead" of it and each pass below starts from nothing.
@@ -95,26 +94,12 @@ def test_two_schedulers_on_two_databases_at_once_create_each_run_once(
     register(api, build_flow("b", schedule=hourly()))
     databases = [Database(database_url) for _ in range(2)]
     created: list[int] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(databases))
 
-    def schedule(database: Database) -> None:
-        try:
-            start.wait()
-            for _ in range(3):
-                created.append(Scheduler(database, ahead=20).run_once(NOW))
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
+    def schedule(_: int, database: Database) -> None:
+        for _ in range(3):
+            created.append(Scheduler(database, ahead=20).run_once(NOW))
 
-    threads = [threading.Thread(target=schedule, args=(d,)) for d in databases]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        for database in databases:
-            database.dispose()
+    errors = run_together(schedule, databases)
 
     assert errors == []
     future = [r for r in runs_of(db) if r.scheduled_start_time > NOW]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,8 @@ from sqlalchemy import func, select, text
 from caudal.server.db import models
 from caudal.server.db.engine import Database, default_sqlite_url, normalize_url
 from caudal.server.services.common import new_id, utcnow
+
+from ..helpers import run_together
 
 projects = models.projects
 
@@ -76,30 +77,16 @@ def test_write_that_raises_rolls_back(db: Database) -> None:
 def test_writers_on_separate_databases_at_once_all_commit(
         database_url: str, db: Database) -> None:
     databases = [Database(database_url) for _ in range(4)]
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(databases))
 
     def write(i: int, database: Database) -> None:
-        try:
-            start.wait()
-            for j in range(15):
-                with database.write() as conn:
-                    # Read, then write: the pattern that fails with "database is locked" when
-                    # a deferred SQLite transaction tries to upgrade to a writer.
-                    conn.execute(select(func.count()).select_from(projects)).scalar()
-                    conn.execute(projects.insert(), _project(f"p-{i}-{j}"))
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
+        for j in range(15):
+            with database.write() as conn:
+                # Read, then write: the pattern that fails with "database is locked" when
+                # a deferred SQLite transaction tries to upgrade to a writer.
+                conn.execute(select(func.count()).select_from(projects)).scalar()
+                conn.execute(projects.insert(), _project(f"p-{i}-{j}"))
 
-    threads = [threading.Thread(target=write, args=(i, d)) for i, d in enumerate(databases)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        for database in databases:
-            database.dispose()
+    errors = run_together(write, databases)
 
     assert errors == []
     assert _count(db) == 60
