@@ -19,7 +19,7 @@ from caudal.server.db.engine import Database
 from caudal.server.errors import ServiceError
 from caudal.server.events import RunEvents
 from caudal.server.loops import ServiceLoop
-from caudal.server.middleware import MetricsMiddleware, NulGuard
+from caudal.server.middleware import MetricsMiddleware, RequestGuard
 from caudal.server.reaper import Reaper
 from caudal.server.scheduler import Scheduler
 from caudal.server.settings import ServerSettings
@@ -104,8 +104,8 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.state.reaper = reaper
     app.state.loops = loops
     app.state.metrics = metrics.Metrics()
-    # Outermost last: NUL guard, then metrics (which also count the guard's 422s).
-    app.add_middleware(NulGuard)
+    # Outermost last: the request guard, then metrics (which also count the guard's 422s).
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     for module in (health, metrics, projects, flows, flow_runs, task_runs, logs, agents,
                    api_keys):

@@ -50,3 +50,4 @@ class Conflict(ServiceError):
     """The request clashes with the object's current state (409)."""
 
     status_code = 409
+

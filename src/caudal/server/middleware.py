@@ -11,32 +11,74 @@ import json
 import time
 from typing import Any
 
-__all__ = ["MetricsMiddleware", "NulGuard"]
+__all__ = ["MetricsMiddleware", "RequestGuard"]
 
 Scope = dict[str, Any]
 ASGIApp = Any
 
-_NUL_BODY = json.dumps({"detail": "Invalid request: the URL contains a NUL character."}).encode()
+async def _refuse(send: Any, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
-class NulGuard:
-    """Refuses a URL whose path or query holds a NUL character (422), once for every route:
-    no database can store NUL in text, so no query should ever see one."""
+def _too_large(size: str, limit: int) -> str:
+    return (f"The request body is {size}; this server takes at most {limit} bytes (its "
+            "max_body_bytes setting). Send smaller batches.")
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class RequestGuard:
+    """Refuses, once for every route and before anything is read:
+
+    - a URL whose path or query holds a NUL character (422): no database can store NUL in
+      text, so no query should ever see one;
+    - a body over ``max_body_bytes`` (413): at once when its declared length says so, or as
+      soon as a body sent without a length grows past it.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         # The server has already percent-decoded the path, not the query string.
         query = scope.get("query_string", b"")
-        if scope["type"] == "http" and (
-                "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query):
-            await send({"type": "http.response.start", "status": 422,
-                        "headers": [(b"content-type", b"application/json"),
-                                    (b"content-length", str(len(_NUL_BODY)).encode())]})
-            await send({"type": "http.response.body", "body": _NUL_BODY})
+        if "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query:
+            await _refuse(send, 422, "Invalid request: the URL contains a NUL character.")
             return
-        await self.app(scope, receive, send)
+        limit = self.max_body_bytes
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit():
+                if int(value) > limit:
+                    await _refuse(send, 413, _too_large(f"{int(value)} bytes", limit))
+                    return
+                await self.app(scope, receive, send)  # the server holds it to that length
+                return
+        # No declared length (a chunked body): read it here, up to the limit, then hand it
+        # on. The app would read it whole anyway; this way an oversized one gets a clear 413.
+        messages: list[dict[str, Any]] = []
+        received = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            received += len(message.get("body", b""))
+            if received > limit:
+                await _refuse(send, 413, _too_large(f"over {limit} bytes", limit))
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> dict[str, Any]:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
 
 class MetricsMiddleware:

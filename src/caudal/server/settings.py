@@ -33,6 +33,7 @@ class ServerSettings:
         submitted_timeout_s: a Submitted run not Running after this long goes back to the queue.
         max_resubmits: how many times the reaper puts a run back before failing it.
         run_services: start the scheduler and reaper loops (tests drive them by hand).
+        max_body_bytes: larger request bodies are refused with 413 before they are read.
     """
 
     database_url: str
@@ -46,6 +47,7 @@ class ServerSettings:
     submitted_timeout_s: float = 120.0
     max_resubmits: int = 3
     run_services: bool = True
+    max_body_bytes: int = 100 * 1024 * 1024
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -502,3 +502,26 @@ def test_schedule_that_cannot_fire_is_422(api: httpx.Client, flow: dict[str, Any
     _refused(response, 422, "The schedule of flow 'sched'", *words)
     listed = api.get("/api/flow-runs", params={"limit": 500})
     assert listed.status_code == 200, listed.text
+
+
+def test_body_over_the_size_limit_is_413_not_read(server_settings) -> None:
+    from dataclasses import replace
+
+    from caudal.server.app import create_app
+    from fixtures_server import ServedApp
+
+    settings = replace(server_settings, max_body_bytes=10_000)
+    with ServedApp(create_app(settings), settings.port) as served_app:
+        big = [{"flow_run_id": "x", "timestamp": "2030-01-01T00:00:00Z", "level": 20,
+                "message": "m" * 1000} for _ in range(20)]
+        response = httpx.post(f"{served_app.url}/api/logs", json=big, timeout=30)
+        chunks = (b"[" + b'"x",' * 3000 + b'"x"]' for _ in range(1))  # no Content-Length
+        streamed = httpx.post(f"{served_app.url}/api/logs", content=chunks, timeout=30,
+                              headers={"content-type": "application/json"})
+        small = httpx.get(f"{served_app.url}/health", timeout=30)
+
+    assert response.status_code == 413, response.text
+    assert "at most 10000" in response.json()["detail"]
+    assert streamed.status_code == 413, streamed.text
+    assert "at most 10000" in streamed.json()["detail"]
+    assert small.status_code == 200
