@@ -199,3 +199,23 @@ def test_pass_does_not_touch_flows_without_schedule(
     # One query finds the schedules due; none is, so no write transaction is opened.
     queries = [s for s in statements if not s.startswith("BEGIN")]
     assert len(queries) == 1, queries
+
+
+def test_a_slow_clock_beside_fast_ones_gets_its_next_run(db: Database, api: httpx.Client,
+                                                         project: str) -> None:
+    from caudal.schedules import Schedule
+
+    schedule = Schedule(clocks=[
+        IntervalClock(dt.timedelta(minutes=10), start_date=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+                      parameter_defaults={"source": "fast"}),
+        CronClock("0 3 * * *", parameter_defaults={"source": "daily"}, labels=["nightly"]),
+    ])
+    register(api, build_flow("mixed", schedule=schedule))
+
+    Scheduler(db, ahead=10).run_once(NOW)
+
+    future = [r for r in runs_of(db) if r.scheduled_start_time > NOW]
+    daily = [r for r in future if r.parameters == {"source": "daily"}]
+    assert len(daily) == 1 and daily[0].labels == ["nightly"]
+    assert daily[0].scheduled_start_time.hour == 3
+    assert len([r for r in future if r.parameters == {"source": "fast"}]) >= 10

@@ -49,8 +49,9 @@ def read_schedule(data: dict[str, Any], flow_name: str) -> Schedule:
 
 def schedule_events(schedule: Schedule, flow_name: str, now: datetime,
                     ahead: int) -> list[ClockEvent]:
-    """The schedule's next ``ahead`` events after ``now``, with labels and parameters a run
-    can take.
+    """The schedule's next ``ahead`` events after ``now``, plus the next event of every clock
+    that is not among them (an hourly clock must not hide a daily one), with labels and
+    parameters a run can take.
 
     Raises:
         Invalid: the fire times cannot be computed (a date that never comes, one past the
@@ -58,6 +59,12 @@ def schedule_events(schedule: Schedule, flow_name: str, now: datetime,
     """
     try:
         events = schedule.next(ahead, after=now, return_events=True)
+        if len(schedule.clocks) > 1:
+            for clock in schedule.clocks:
+                alone = Schedule([clock], schedule.filters, schedule.or_filters,
+                                 schedule.not_filters, schedule.adjustments)
+                events.extend(e for e in alone.next(1, after=now, return_events=True)
+                              if e not in events)
     except Exception as exc:  # croniter's "failed to find next date", date overflows...
         raise Invalid(f"The schedule of flow '{flow_name}' cannot compute its next runs: "
                       f"{exc}") from exc
