@@ -281,3 +281,19 @@ def test_auth_required_unless_loopback_without_auth(host: str, auth: bool,
                                                     required: bool) -> None:
     settings = ServerSettings(database_url="sqlite://", host=host, auth=auth)
     assert settings.auth_required is required
+
+
+def test_a_used_key_shows_when_it_was_last_used(auth_served) -> None:
+    from caudal.server.services.api_keys import create_api_key, list_api_keys
+    from caudal.wire.auth import Role
+
+    db = auth_served.app.state.db
+    created = create_api_key(db, "reader", Role.VIEWER)
+    assert [k.last_used for k in list_api_keys(db) if k.id == created.id] == [None]
+
+    response = httpx.get(f"{auth_served.url}/api/projects",
+                         headers={"Authorization": f"Bearer {created.key}"})
+
+    assert response.status_code == 200
+    (used,) = [k.last_used for k in list_api_keys(db) if k.id == created.id]
+    assert used is not None

@@ -40,11 +40,16 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def lookup_role(db: Database, key: str) -> tuple[str, Role] | None:
-    """The id and role of an unrevoked key, or ``None`` for an unknown one."""
+    """The id and role of an unrevoked key, or ``None`` for an unknown one; a known key's
+    ``last_used`` becomes now (callers cache the answer, so this writes rarely)."""
     with db.read() as conn:
         row = conn.execute(select(keys.c.id, keys.c.role).where(
             keys.c.key_hash == digest(key), keys.c.revoked.is_(False))).first()
-    return (row.id, Role(row.role)) if row else None
+    if row is None:
+        return None
+    with db.write() as conn:
+        conn.execute(update(keys).where(keys.c.id == row.id).values(last_used=utcnow()))
+    return row.id, Role(row.role)
 
 
 def list_api_keys(db: Database) -> list[ApiKeyOut]:
