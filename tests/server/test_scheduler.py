@@ -180,10 +180,8 @@ def test_inactive_schedule_gets_no_runs(
     assert runs_of(db) == []
 
 
-def test_pass_does_not_touch_flows_without_schedule(
-        api: httpx.Client, db: Database, project: str) -> None:
-    for name in ("a", "b", "c"):
-        register(api, build_flow(name), set_schedule_active=True)
+def _statements_of_a_pass(db: Database) -> tuple[int, list[str]]:
+    """Run one scheduler pass at NOW; how many runs it made, and the SQL it sent."""
     statements: list[str] = []
 
     def record(conn: object, cursor: object, statement: str, *args: object) -> None:
@@ -194,11 +192,35 @@ def test_pass_does_not_touch_flows_without_schedule(
         created = Scheduler(db).run_once(NOW)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+    return created, [s for s in statements if not s.startswith("BEGIN")]
+
+
+def test_pass_does_not_touch_flows_without_schedule(
+        api: httpx.Client, db: Database, project: str) -> None:
+    for name in ("a", "b", "c"):
+        register(api, build_flow(name), set_schedule_active=True)
+
+    created, queries = _statements_of_a_pass(db)
 
     assert created == 0
     # One query finds the schedules due; none is, so no write transaction is opened.
-    queries = [s for s in statements if not s.startswith("BEGIN")]
     assert len(queries) == 1, queries
+
+
+def test_a_cancelled_future_run_keeps_its_time_and_costs_no_writes(
+        api: httpx.Client, db: Database, project: str) -> None:
+    register(api, build_flow(schedule=hourly()))
+    assert Scheduler(db).run_once(NOW) == 10
+    (first, *_) = sorted((r for r in runs_of(db) if r.scheduled_start_time > NOW),
+                         key=lambda r: r.scheduled_start_time)
+    cancelled = api.post(f"/api/flow-runs/{first.id}/cancel")
+    assert cancelled.json()["state"] == "Cancelled"
+
+    created, queries = _statements_of_a_pass(db)
+
+    assert created == 0
+    assert len(queries) == 1, queries
+    assert {r.id: r.state for r in runs_of(db)}[first.id] == "Cancelled"
 
 
 def test_a_slow_clock_beside_fast_ones_gets_its_next_run(db: Database, api: httpx.Client,

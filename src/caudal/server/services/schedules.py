@@ -125,9 +125,10 @@ def fill_due_schedules(db: Database, now: datetime | None = None, ahead: int = 1
     A schedule that cannot be read is logged and skipped; the others still get their runs.
     """
     now = now or utcnow()
+    # Future runs in any state count: one a user cancelled still holds its time, and the
+    # schedule must not come back every pass to try to create it again.
     future = (select(runs.c.flow_group_id, func.count().label("n"))
-              .where(runs.c.auto_scheduled.is_(True), runs.c.state == "Scheduled",
-                     runs.c.scheduled_start_time > now)
+              .where(runs.c.auto_scheduled.is_(True), runs.c.scheduled_start_time > now)
               .group_by(runs.c.flow_group_id).subquery())
     query = (select(groups.c.id, groups.c.name).outerjoin(future, future.c.flow_group_id
                                                           == groups.c.id)
