@@ -12,7 +12,7 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
 
 __all__ = ["INT32", "MAX_JSON_DEPTH", "JsonObject", "Model", "Page", "Timestamp"]
 
@@ -66,6 +66,8 @@ def _check_json(value: dict[str, Any]) -> dict[str, Any]:
 
 
 Timestamp = Annotated[datetime, AfterValidator(_check_time)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+"""A label that flows, runs and agents carry."""
 JsonObject = Annotated[dict[str, Any], AfterValidator(_check_json)]
 
 

@@ -6,14 +6,14 @@ from datetime import datetime
 
 from pydantic import Field
 
-from caudal.wire._base import Model
+from caudal.wire._base import Label, Model
 
 __all__ = ["Agent", "AgentRegister", "ClaimRequest"]
 
 
 class AgentRegister(Model):
     name: str = Field(min_length=1, max_length=200)
-    labels: list[str] = Field(default_factory=list, max_length=100)
+    labels: list[Label] = Field(default_factory=list, max_length=100)
     agent_type: str = Field(default="LocalAgent", max_length=100)
 
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from caudal.wire._base import JsonObject, Model
+from caudal.wire._base import JsonObject, Label, Model
 
 __all__ = ["FlowParameter", "FlowRegistration", "FlowVersion", "RegistrationResult",
            "ScheduleState", "registration_key"]
@@ -32,7 +32,7 @@ class FlowRegistration(Model):
     name: str = Field(min_length=1, max_length=500)
     hash: str = Field(min_length=1, max_length=200)
     serialized: JsonObject
-    labels: list[str] = Field(default_factory=list, max_length=100)
+    labels: list[Label] = Field(default_factory=list, max_length=100)
     idempotency_key: str | None = Field(default=None, max_length=500)
     set_schedule_active: bool | None = None
     """``None`` keeps the switch as it is (on for a new flow with a schedule)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from caudal.wire._base import INT32, JsonObject, Model, Timestamp
+from caudal.wire._base import INT32, JsonObject, Label, Model, Timestamp
 
 __all__ = ["FlowRun", "FlowRunCreate", "FlowRunRename", "StateRecord", "StateSet",
            "TaskRun", "TaskRunState", "TaskRunStatesResult"]
@@ -24,7 +24,7 @@ class FlowRunCreate(Model):
     project: str | None = Field(default=None, max_length=200)
     parameters: JsonObject = Field(default_factory=dict)
     context: JsonObject = Field(default_factory=dict)
-    labels: list[str] | None = LABELS
+    labels: list[Label] | None = LABELS
     """``None`` takes the flow's labels."""
     run_name: str | None = Field(default=None, max_length=500)
     idempotency_key: str | None = Field(default=None, max_length=500)

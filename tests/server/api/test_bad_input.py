@@ -525,3 +525,18 @@ def test_body_over_the_size_limit_is_413_not_read(server_settings) -> None:
     assert streamed.status_code == 413, streamed.text
     assert "at most 10000" in streamed.json()["detail"]
     assert small.status_code == 200
+
+
+def test_a_label_too_long_or_empty_is_422(api: httpx.Client, flow: dict[str, Any]) -> None:
+    long = _new_run(api, flow, labels=["x" * 201])
+    empty = _new_run(api, flow, labels=[""])
+
+    assert long.status_code == 422 and "labels" in long.json()["detail"]
+    assert empty.status_code == 422 and "labels" in empty.json()["detail"]
+
+
+def test_too_many_state_filters_is_422(api: httpx.Client) -> None:
+    response = api.get("/api/flow-runs", params=[("state", "Failed")] * 51)
+
+    assert response.status_code == 422
+    assert "state" in response.json()["detail"]

@@ -42,7 +42,7 @@ def list_flow_runs(flow_id: str | None = Query(None, max_length=100),
                    flow_group_id: str | None = Query(None, max_length=100),
                    flow_name: str | None = Query(None, max_length=500),
                    project: str | None = Query(None, max_length=200),
-                   state: list[str] | None = Query(None),
+                   state: list[str] | None = Query(None, max_length=50),
                    limit: int = Query(50, ge=1, le=500),
                    cursor: str | None = Query(None, max_length=1000),
                    db: Database = Depends(database)) -> Page[FlowRun]:
