@@ -49,7 +49,7 @@ def list_keys(database_url: str | None) -> None:
 @click.argument("key_id")
 @database_option
 def revoke(key_id: str, database_url: str | None) -> None:
-    """Revoke a key by id (see 'caudal auth ls'); servers stop accepting it within 30 s."""
+    """Revoke a key by id (see 'caudal auth ls'); servers stop accepting it within 5 s."""
     from caudal.server.errors import NotFound
     from caudal.server.services.api_keys import revoke_api_key
 

@@ -20,7 +20,9 @@ from caudal.wire.auth import Role
 
 __all__ = ["KeyCache", "require"]
 
-CACHE_TTL_S = 30.0
+CACHE_TTL_S = 5.0
+"""How long a checked key is trusted without asking the database again (a key revoked
+elsewhere, e.g. by `caudal auth revoke`, stops working within this time)."""
 
 
 class KeyCache:
