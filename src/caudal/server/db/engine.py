@@ -11,12 +11,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
+
+from caudal.server.db.models import sqlite_text
 
 __all__ = ["Database", "default_sqlite_url", "normalize_url"]
 
@@ -137,7 +139,7 @@ class Database:
         if self.is_sqlite:
             placeholders = ", ".join("?" for _ in columns)
             sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
-            values = [tuple(_sqlite_value(row[c]) for c in columns) for row in rows]
+            values = [tuple(_as_sqlite(row[c]) for c in columns) for row in rows]
             conn.exec_driver_sql(sql, values)
             return
         cursor = conn.connection.driver_connection.cursor()
@@ -155,12 +157,8 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(" ", "microseconds")
-    return value
+def _as_sqlite(value: Any) -> Any:
+    return sqlite_text(value) if isinstance(value, datetime) else value
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
