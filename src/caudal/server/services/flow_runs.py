@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select, update
@@ -17,7 +17,7 @@ from caudal.wire.runs import FlowRun as FlowRunOut
 from caudal.wire.runs import FlowRunCreate, StateRecord
 from caudal.wire.states import STATE_KINDS
 
-__all__ = ["check_parameters", "create_flow_run", "delete_flow_run", "flow_run_row",
+__all__ = ["check_flow_runs_exist", "check_parameters", "create_flow_run", "delete_flow_run", "flow_run_row",
            "get_flow_run", "insert_flow_runs", "list_flow_runs", "list_states",
            "new_flow_run_row", "rename_flow_run"]
 
@@ -56,6 +56,15 @@ def flow_run_row(conn: Connection, flow_run_id: str) -> Any:
     if row is None:
         raise NotFound(f"Flow run '{flow_run_id}' does not exist.")
     return row
+
+
+def check_flow_runs_exist(conn: Connection, ids: set[str]) -> None:
+    """Raises:
+        NotFound: naming the first flow run of a batch that does not exist."""
+    found = set(conn.execute(select(runs.c.id).where(runs.c.id.in_(ids))).scalars())
+    missing = sorted(ids - found)
+    if missing:
+        raise NotFound(f"Flow run '{missing[0]}' does not exist; the batch was not written.")
 
 
 def check_parameters(flow: Any, parameters: dict[str, Any]) -> None:
@@ -211,8 +220,7 @@ def _runs_cursor(cursor: str) -> tuple[datetime, str]:
     written (a forged one must not reach the database as an out-of-range value)."""
     when_text, last_id = decode_cursor(cursor, 2)
     try:
-        when = datetime.fromisoformat(when_text)
-        when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+        when = as_utc(datetime.fromisoformat(when_text))
         if not 1900 <= when.year <= 2500 or not isinstance(last_id, str) or \
                 len(last_id) > 100 or "\x00" in last_id:
             raise ValueError
@@ -240,16 +248,7 @@ def rename_flow_run(db: Database, flow_run_id: str, name: str) -> FlowRunOut:
 
 
 def delete_flow_run(db: Database, flow_run_id: str) -> None:
-    """Delete a run with its states, task runs and logs."""
-    from caudal.server.db import models
-
+    """Delete a run; its states, task runs and logs go with it (ON DELETE CASCADE)."""
     with db.write() as conn:
         flow_run_row(conn, flow_run_id)
-        task_runs = models.task_runs
-        task_ids = select(task_runs.c.id).where(task_runs.c.flow_run_id == flow_run_id)
-        conn.execute(delete(models.task_run_states).where(
-            models.task_run_states.c.task_run_id.in_(task_ids)))
-        conn.execute(delete(task_runs).where(task_runs.c.flow_run_id == flow_run_id))
-        conn.execute(delete(models.logs).where(models.logs.c.flow_run_id == flow_run_id))
-        conn.execute(delete(history).where(history.c.flow_run_id == flow_run_id))
         conn.execute(delete(runs).where(runs.c.id == flow_run_id))

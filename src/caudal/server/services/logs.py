@@ -10,8 +10,7 @@ from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.errors import Invalid
 from caudal.server.services.common import as_utc, decode_cursor, encode_cursor
-from caudal.server.services.flow_runs import flow_run_row
-from caudal.server.services.task_runs import existing_flow_runs
+from caudal.server.services.flow_runs import check_flow_runs_exist, flow_run_row
 from caudal.wire.logs import LogRecord
 
 __all__ = ["query_logs", "write_logs"]
@@ -32,7 +31,7 @@ def write_logs(db: Database, lines: list[dict[str, Any]]) -> int:
              "level": line["level"], "name": line.get("name") or "caudal",
              "message": line["message"]} for line in lines]
     with db.write() as conn:
-        existing_flow_runs(conn, {r["flow_run_id"] for r in rows})
+        check_flow_runs_exist(conn, {r["flow_run_id"] for r in rows})
         db.append_rows(conn, logs, rows)
     return len(rows)
 

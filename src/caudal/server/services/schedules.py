@@ -158,11 +158,7 @@ def delete_future_runs(conn: Connection, group_id: str, flow_id: str | None = No
                      runs.c.state == "Scheduled")
     if flow_id is not None:
         condition = and_(condition, runs.c.flow_id == flow_id)
-    from caudal.server.db import models
-
-    states = models.flow_run_states
-    conn.execute(delete(states).where(states.c.flow_run_id.in_(
-        select(runs.c.id).where(condition))))
+    # Their state histories go with them (ON DELETE CASCADE).
     return conn.execute(delete(runs).where(condition)).rowcount
 
 

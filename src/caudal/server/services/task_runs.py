@@ -10,13 +10,13 @@ from sqlalchemy import select
 
 from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.errors import Invalid, NotFound
+from caudal.server.errors import Invalid
 from caudal.server.services.common import as_utc, utcnow
-from caudal.server.services.flow_runs import flow_run_row
+from caudal.server.services.flow_runs import check_flow_runs_exist, flow_run_row
 from caudal.wire.runs import TaskRun as TaskRunOut
 from caudal.wire.states import STATE_KINDS, StateKind
 
-__all__ = ["existing_flow_runs", "list_task_runs", "task_run_id", "write_task_run_states"]
+__all__ = ["list_task_runs", "task_run_id", "write_task_run_states"]
 
 task_runs = models.task_runs
 history = models.task_run_states
@@ -28,15 +28,6 @@ _NAMESPACE = uuid.UUID("4f0c6f2e-64b4-4a55-9b56-0c1c2d1e3f40")
 def task_run_id(flow_run_id: str, task_slug: str, map_index: int) -> str:
     """A task run's id is derived from what identifies it, so a batch needs no lookups."""
     return str(uuid.uuid5(_NAMESPACE, f"{flow_run_id}\0{task_slug}\0{map_index}"))
-
-
-def existing_flow_runs(conn: Any, ids: set[str]) -> None:
-    """Raises:
-        NotFound: naming the first flow run of the batch that does not exist."""
-    found = set(conn.execute(select(runs.c.id).where(runs.c.id.in_(ids))).scalars())
-    missing = sorted(ids - found)
-    if missing:
-        raise NotFound(f"Flow run '{missing[0]}' does not exist; the batch was not written.")
 
 
 def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
@@ -78,7 +69,7 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
         records.append({"task_run_id": row["id"], "state": state, "message": item.get("message"),
                         "timestamp": when})
     with db.write() as conn:
-        existing_flow_runs(conn, {row["flow_run_id"] for row in current.values()})
+        check_flow_runs_exist(conn, {row["flow_run_id"] for row in current.values()})
         statement = db.insert(task_runs)
         excluded = statement.excluded
         statement = statement.on_conflict_do_update(
