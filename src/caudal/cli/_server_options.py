@@ -32,16 +32,29 @@ def resolve_database_url(given: str | None) -> str:
 
 
 def open_database(given: str | None) -> Any:
-    """An upgraded Database for the URL (``caudal auth`` needs the tables to exist)."""
+    """The Database for the URL, its schema brought up to date first.
+
+    The upgrade runs in a child process (see ``upgrade_in_child``), so that Alembic never stays
+    in a long-running server's memory. A database that cannot be reached or upgraded stops the
+    command with a message that names it.
+    """
     from caudal.server.db import migrations
     from caudal.server.db.engine import Database
 
-    db = Database(resolve_database_url(given))
+    url = resolve_database_url(given)
+    db = Database(url)
     try:
-        if not migrations.is_up_to_date(db):
-            migrations.upgrade(db)
+        current = migrations.is_up_to_date(db)
     except Exception as exc:  # a dead or unreachable database: say which, plainly
+        db.dispose()
         raise click.ClickException(
             f"Cannot open the database at {db.display_url}: {type(exc).__name__}: {exc}"
         ) from None
+    if not current:
+        click.echo(f"Upgrading the database schema at {db.display_url}...", err=True)
+        db.dispose()  # no open connection crosses the fork; the pool reconnects afterwards
+        try:
+            migrations.upgrade_in_child(url)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None
     return db

@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from caudal.cli._server_options import database_option, resolve_database_url
+from caudal.cli._server_options import database_option, open_database, resolve_database_url
 
 __all__ = ["server"]
 
@@ -53,8 +53,7 @@ def start(host: str | None, port: int | None, database_url: str | None, auth: bo
         max_resubmits=int(conf.max_resubmits),
     )
     logging.getLogger("caudal.server").setLevel(log_level.upper())
-    _upgrade_schema(settings.database_url)
-    app = create_app(settings)
+    app = create_app(settings, db=open_database(settings.database_url))
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     keys = "required" if settings.auth_required else "not required (loopback only)"
     click.echo(f"caudal server on http://{shown_host}:{settings.port} "
@@ -62,24 +61,3 @@ def start(host: str | None, port: int | None, database_url: str | None, auth: bo
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,
                 access_log=access_log, lifespan="on")
 
-
-def _upgrade_schema(url: str) -> None:
-    """Bring the schema up to date before serving, in a child process (see
-    ``upgrade_in_child``); a database that cannot be reached stops the start with its URL."""
-    from caudal.server.db import migrations
-    from caudal.server.db.engine import Database
-
-    db = Database(url)
-    try:
-        current = migrations.is_up_to_date(db)
-    except Exception as exc:  # unreachable or unreadable: say which database, plainly
-        raise click.ClickException(f"Cannot open the database at {db.display_url}: "
-                                   f"{type(exc).__name__}: {exc}") from None
-    finally:
-        db.dispose()
-    if not current:
-        click.echo(f"Upgrading the database schema at {db.display_url}...", err=True)
-        try:
-            migrations.upgrade_in_child(url)
-        except RuntimeError as exc:
-            raise click.ClickException(str(exc)) from None
