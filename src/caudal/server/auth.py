@@ -41,11 +41,8 @@ class KeyCache:
             return True, entry[1]
         return False, None
 
-    def role(self, db: Any, key: str) -> Role | None:
-        """The key's role, from the cache or else the database (a blocking read)."""
-        hit, role = self.cached(key)
-        if hit:
-            return role
+    def load(self, db: Any, key: str) -> Role | None:
+        """Look the key up in the database (blocking) and remember its role."""
         key_digest = digest(key)
         now = time.monotonic()
         found = lookup_role(db, key)
@@ -86,7 +83,7 @@ async def caller_role(request: Request) -> Role:
                            "with 'caudal auth create-key --role runner'.")
     hit, role = state.key_cache.cached(key)
     if not hit:
-        role = await asyncio.to_thread(state.key_cache.role, state.db, key)
+        role = await asyncio.to_thread(state.key_cache.load, state.db, key)
     if role is None:
         raise Unauthorized("The API key is not valid (unknown or revoked).")
     return role
