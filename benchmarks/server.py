@@ -1,14 +1,18 @@
-"""What the server costs: start-up, idle memory, write throughput, registration, queries at scale.
+"""What the server costs: start-up, idle memory, write throughput, registration, queries at scale,
+and the CPU that agents' waiting claims take from an idle server.
 
 Run by hand, never from the tests: `python benchmarks/server.py [--database sqlite|postgresql|both]
-[--cases startup,create_runs,task_states,logs,register,queries] [--scale 0.01]
-[--prefect3-python PATH]`. Every case starts the server as a real process (`caudal server
-start` when this installation has it, else uvicorn on `create_app` through `python -c`) on a
-database of its own: a temporary SQLite file, or a PostgreSQL schema made for the case and
-dropped after it (the local server at 127.0.0.1:5432, database `test`; CAUDAL_BENCH_POSTGRES_URL
-overrides). Each measurement prints one JSON line with its figures, the target of issue 6 and
-whether it was met. `--scale` multiplies every row count (0.01 for a quick pass). With
-`--prefect3-python`, a last line gives Prefect 3's server idle RSS beside ours.
+[--cases startup,create_runs,task_states,logs,register,queries,idle_claims] [--scale 0.01]
+[--server-src DIR] [--prefect3-python PATH]`. Every case starts the server as a real process
+(`caudal server start` when this installation has it, else uvicorn on `create_app` through
+`python -c`) on a database of its own: a temporary SQLite file, or a PostgreSQL schema made for
+the case and dropped after it (the local server at 127.0.0.1:5432, database `test`;
+CAUDAL_BENCH_POSTGRES_URL overrides). Each measurement prints one JSON line with its figures,
+the target of issue 6 and whether it was met (cases without a target say so and give no "ok").
+`--scale` multiplies every row count (0.01 for a quick pass) and the idle_claims window (at
+least 5 s). `--server-src` runs the server, the CLI and this script's own caudal imports from
+another source tree (e.g. a `git worktree` of an earlier commit), to measure the code before a
+change. With `--prefect3-python`, a last line gives Prefect 3's server idle RSS beside ours.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,9 +45,13 @@ CAUDAL = str(Path(sys.executable).with_name("caudal"))
 POSTGRES_URL = os.environ.get("CAUDAL_BENCH_POSTGRES_URL",
                               "postgresql+psycopg://127.0.0.1:5432/test")
 DATABASES = ("sqlite", "postgresql")
-CASES = ("startup", "create_runs", "task_states", "logs", "register", "queries")
+CASES = ("startup", "create_runs", "task_states", "logs", "register", "queries", "idle_claims")
 IDLE_S = 2.0
 QUERY_REPEATS = 50
+CLAIM_AGENTS = 100
+CLAIM_WAIT_S = 30.0
+CLAIM_WARM_UP_S = 2.0
+CLAIM_WINDOW_S = 20.0
 
 Line = dict[str, Any]
 """One JSON line of the report."""
@@ -99,11 +108,21 @@ def iso(when: datetime) -> str:
     return when.isoformat()
 
 
+def child_env(**values: str) -> dict[str, str]:
+    """The environment of a caudal child process: this one's with ``values``, and PYTHONPATH
+    only as --server-src sets it."""
+    env = dict(os.environ, **values)
+    env.pop("PYTHONPATH", None)
+    if ServerProcess.source is not None:
+        env["PYTHONPATH"] = ServerProcess.source
+    return env
+
+
 def cli_help(*command: str) -> str | None:
     """The --help text of a caudal command, or None when this installation lacks it."""
     try:
         done = subprocess.run([CAUDAL, *command, "--help"], capture_output=True, text=True,
-                              timeout=60)
+                              timeout=60, env=child_env())
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout if done.returncode == 0 else None
@@ -209,6 +228,7 @@ class ServerProcess:
     """The server as a real process; ``startup_s`` is spawn to the first 200 from /health."""
 
     cli_text: str | None = None  # `caudal server start --help`, looked up once
+    source: str | None = None  # --server-src: the source tree the server imports caudal from
 
     def __init__(self, database_url: str, work: Path) -> None:
         self.port = free_port()
@@ -232,12 +252,9 @@ class ServerProcess:
         return command
 
     def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(CAUDAL_HOME=str(self.home), CAUDAL_DATABASE_URL=self.database_url,
-                   CAUDAL__SERVER__DATABASE_URL=self.database_url,
-                   CAUDAL__SERVER__HOST="127.0.0.1", CAUDAL__SERVER__PORT=str(self.port))
-        env.pop("PYTHONPATH", None)
-        return env
+        return child_env(CAUDAL_HOME=str(self.home), CAUDAL_DATABASE_URL=self.database_url,
+                         CAUDAL__SERVER__DATABASE_URL=self.database_url,
+                         CAUDAL__SERVER__HOST="127.0.0.1", CAUDAL__SERVER__PORT=str(self.port))
 
     def __enter__(self) -> ServerProcess:
         self.home.mkdir(parents=True, exist_ok=True)
@@ -510,8 +527,7 @@ def register_case(target: Target, work: Path, scale: float) -> Iterator[Line]:
         else:
             command = [sys.executable, "-c", REGISTER, server.url, "bench", str(folder)]
             via = "python -c register_targets (no `caudal register` yet)"
-        env = dict(os.environ, CAUDAL_API=server.url, CAUDAL_HOME=str(server.home))
-        env.pop("PYTHONPATH", None)
+        env = child_env(CAUDAL_API=server.url, CAUDAL_HOME=str(server.home))
         for attempt in ("first", "unchanged"):
             started = time.perf_counter()
             done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=work)
@@ -579,6 +595,123 @@ def queries_case(target: Target, work: Path, scale: float) -> Iterator[Line]:
             yield {"variant": "rss_after_queries", "rss_mb": server.rss_mb(), "target": "none"}
 
 
+class Claimers:
+    """Agents long-polling their claims at once, each from a thread and client of its own: each
+    claims again as soon as its claim returns, until ``stop``. Counts the answers and keeps when
+    each taken run came back."""
+
+    def __init__(self, url: str, agent_ids: list[str], wait_s: float) -> None:
+        self.url = url
+        self.wait_s = wait_s
+        self.stop = threading.Event()
+        self.took = threading.Event()  # some claim returned a run
+        self.lock = threading.Lock()
+        self.started = self.answered = 0
+        self.taken: dict[str, float] = {}  # run id: perf_counter() when its claim returned
+        self.errors: list[str] = []
+        self.threads = [threading.Thread(target=self.poll, args=(agent_id,), daemon=True,
+                                         name=f"claim-{i}")
+                        for i, agent_id in enumerate(agent_ids)]
+
+    def poll(self, agent_id: str) -> None:
+        body = {"limit": 1, "wait_s": self.wait_s}
+        with httpx.Client(base_url=self.url, timeout=self.wait_s + 30) as http:
+            with self.lock:
+                self.started += 1
+            while not self.stop.is_set():
+                try:
+                    runs = checked(http.post(f"/api/agents/{agent_id}/claim", json=body), 200)
+                except (httpx.HTTPError, RuntimeError) as exc:
+                    with self.lock:
+                        self.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+                    return
+                returned = time.perf_counter()
+                with self.lock:
+                    self.answered += 1
+                    self.taken.update((run["id"], returned) for run in runs)
+                if runs:
+                    self.took.set()
+
+    def start(self, deadline_s: float = 30.0) -> None:
+        """Start the threads; return once each has its client and is about to claim."""
+        for thread in self.threads:
+            thread.start()
+        deadline = time.monotonic() + deadline_s
+        while self.started < len(self.threads) and not self.errors \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def finish(self, release: Callable[[int], object]) -> int:
+        """Stop claiming again, ``release(n)`` the claims still waiting (one new run each), and
+        join the threads; how many are still running (each is bounded by its claim's timeout,
+        and a daemon)."""
+        self.stop.set()
+        waiting = sum(thread.is_alive() for thread in self.threads)
+        try:
+            if waiting:
+                release(waiting)
+        finally:
+            deadline = time.monotonic() + self.wait_s + 5  # a claim ends by itself by then
+            for thread in self.threads:
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        return sum(thread.is_alive() for thread in self.threads)
+
+
+def idle_claims_case(target: Target, work: Path, scale: float) -> Iterator[Line]:
+    """100 agents each keep a long-poll claim (wait_s 30, limit 1) waiting with no run to take.
+    After a 2 s warm-up, the server's CPU seconds per minute over a window (20 s, scaled, at
+    least 5 s): what waiting claims cost an idle server. Then one new run: ``wake_ms`` is from
+    its creation's answer to a waiting claim's answer with it (below zero if the claim answered
+    first). Last, one run per claim still waiting lets them all return, and the threads end."""
+    window_s = max(5.0, CLAIM_WINDOW_S * scale)
+    labels = ["bench"]
+    with target.fresh() as url, ServerProcess(url, work) as server, \
+            httpx.Client(base_url=server.url, timeout=60) as http:
+        flow_id = make_flow(http, "bench", "idle-claims")
+        run_body = {"flow_id": flow_id, "labels": labels}
+        agent_ids = [checked(http.post("/api/agents", json={"name": f"agent-{i:03d}",
+                                                           "labels": labels}), 201)["id"]
+                     for i in range(CLAIM_AGENTS)]
+        claimers = Claimers(server.url, agent_ids, CLAIM_WAIT_S)
+        threads_left = len(agent_ids)
+        try:
+            claimers.start()
+            time.sleep(CLAIM_WARM_UP_S)
+            answered, server_cpu = claimers.answered, server.cpu_s()
+            client_cpu, started = time.process_time(), time.perf_counter()
+            time.sleep(window_s)
+            cpu_s = server.cpu_s() - server_cpu
+            wall_s = time.perf_counter() - started
+            client_cpu_s = time.process_time() - client_cpu
+            answered = claimers.answered - answered
+            rss_mb = server.rss_mb()
+
+            began = time.perf_counter()
+            run_id = checked(http.post("/api/flow-runs", json=run_body), 201)["id"]
+            created = time.perf_counter()
+            claimers.took.wait(timeout=10)
+            with claimers.lock:
+                claimed = claimers.taken.get(run_id)
+        finally:
+            threads_left = claimers.finish(
+                lambda n: [checked(http.post("/api/flow-runs", json=run_body), 201)
+                           for _ in range(n)])
+        line: Line = {
+            "via": server.via, "agents": len(agent_ids), "claim_wait_s": CLAIM_WAIT_S,
+            "window_s": round(wall_s, 2), "server_cpu_s": round(cpu_s, 2),
+            "cpu_s_per_min": round(cpu_s * 60 / wall_s, 2),
+            "client_cpu_s": round(client_cpu_s, 2), "claims_answered": answered,
+            "rss_mb_after": rss_mb, "create_ms": ms(created - began),
+            "wake_ms": None if claimed is None else ms(claimed - created),
+            "released": len(claimers.taken) - (claimed is not None),
+            "threads_left": threads_left, "errors": len(claimers.errors),
+            "check_ok": claimed is not None and not claimers.errors and not threads_left,
+            "target": "none stated (idle CPU reported)"}
+        if claimers.errors:
+            line["first_error"] = claimers.errors[0]
+        yield line
+
+
 CASE_FUNCTIONS: dict[str, Callable[[Target, Path, float], Iterator[Line]]] = {
     "startup": startup_case,
     "create_runs": create_runs_case,
@@ -586,6 +719,7 @@ CASE_FUNCTIONS: dict[str, Callable[[Target, Path, float], Iterator[Line]]] = {
     "logs": logs_case,
     "register": register_case,
     "queries": queries_case,
+    "idle_claims": idle_claims_case,
 }
 
 
@@ -644,6 +778,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated, from: {', '.join(CASES)}")
     parser.add_argument("--scale", type=float, default=1.0,
                         help="multiply every row count (0.01 for a quick pass)")
+    parser.add_argument("--server-src", default=None, metavar="DIR",
+                        help="run the server and the CLI with caudal from this source tree")
     parser.add_argument("--prefect3-python", default=None,
                         help="a Python with Prefect 3 installed: compare its idle server RSS")
     args = parser.parse_args(argv)
@@ -652,6 +788,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown case '{unknown[0]}'; cases are: {', '.join(CASES)}")
     databases = DATABASES if args.database == "both" else (args.database,)
+    source: Line = {}
+    if args.server_src:
+        ServerProcess.source = str(Path(args.server_src).resolve())
+        sys.path.insert(0, ServerProcess.source)  # make_flow's and the seed's caudal too
+        source = {"server_src": ServerProcess.source}
     ServerProcess.cli_text = cli_help("server", "start")
     failures = 0
     with tempfile.TemporaryDirectory(prefix="bench-server-") as folder:
@@ -663,7 +804,8 @@ def main(argv: list[str] | None = None) -> int:
                     load = round(os.getloadavg()[0], 2)  # others' work on this machine
                     for line in CASE_FUNCTIONS[case](target, work, args.scale):
                         print(json.dumps({"case": case, "database": database, **line,
-                                          "load_1m_before": load, "cpus": os.cpu_count()}),
+                                          "load_1m_before": load, "cpus": os.cpu_count(),
+                                          **source}),
                               flush=True)
                 except Exception as exc:  # report it and go on with the other cases
                     failures += 1
