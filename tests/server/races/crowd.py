@@ -13,10 +13,13 @@ from typing import Any
 
 import httpx
 
-__all__ = ["REQUEST_TIMEOUT_S", "Answer", "Tally", "answer_of", "crowd", "http_client"]
+__all__ = ["NO_ANSWER", "REQUEST_TIMEOUT_S", "Answer", "Tally", "answer_of", "crowd", "http_client"]
 
 REQUEST_TIMEOUT_S = 20.0
 """Seconds any one request of a crowd may take; a stuck server fails the test, not hangs it."""
+
+NO_ANSWER = 0
+"""The status recorded for a request that got no answer at all."""
 
 JOIN_TIMEOUT_S = 60.0
 """Seconds a whole crowd may take before the test gives up on its threads."""
@@ -48,7 +51,14 @@ class Tally:
         self._lock = threading.Lock()
         self.answers: list[Answer] = []
 
-    def record(self, kind: str, key: str, response: httpx.Response) -> Answer:
+    def send(self, http: httpx.Client, kind: str, key: str, method: str, url: str,
+             **options: Any) -> Answer:
+        """Send one request and record its answer; a request that got none (the connection
+        dropped, or no answer within ``REQUEST_TIMEOUT_S``) is recorded with status 0."""
+        try:
+            response = http.request(method, url, **options)
+        except httpx.TransportError as exc:
+            return self.add(Answer(kind, key, NO_ANSWER, f"{type(exc).__name__}: {exc}"))
         return self.add(answer_of(kind, key, response))
 
     def add(self, answer: Answer) -> Answer:
@@ -70,12 +80,12 @@ class Tally:
                         if status not in set(allowed.get(kind, ()))})
 
     def summary(self) -> str:
-        """The counts, then the first server error's body: what an assertion should show."""
-        counts = ", ".join(f"{kind} {status}: {n}"
+        """The counts, then the first failure's body: what an assertion should show."""
+        counts = ", ".join(f"{kind} {status or 'no answer'}: {n}"
                            for (kind, status), n in sorted(self.counts().items()))
-        errors = [a for a in self.answers if a.status >= 500]
-        first = f"; first 5xx ({errors[0].kind} {errors[0].key}): {errors[0].body}" \
-            if errors else ""
+        failed = [a for a in self.answers if a.status >= 500 or a.status == NO_ANSWER]
+        first = f"; first failure ({failed[0].kind} {failed[0].key}): {failed[0].body}" \
+            if failed else ""
         return f"answers: {counts}{first}"
 
 

@@ -18,7 +18,7 @@ from caudal.server.db import models
 from caudal.server.db.engine import Database
 
 from .builders import count_rows, history_of, submitted_runs
-from .crowd import REQUEST_TIMEOUT_S, Answer, Tally, answer_of, crowd, http_client
+from .crowd import NO_ANSWER, REQUEST_TIMEOUT_S, Answer, Tally, crowd, http_client
 
 RUNS = 40
 PAIRS = 8
@@ -27,7 +27,8 @@ PAIRS = 8
 CANCELLED = frozenset({"Cancelling", "Cancelled"})
 ALLOWED = {"start": {200, 409}, "cancel": {200, 409}}
 
-Cancel = Callable[[Any, str], Answer]
+Cancel = Callable[[Tally, Any, str], None]
+"""Cancels one run (with the given client) and records the answer."""
 
 
 def _race(server_url: str, ids: list[str], cancel: Cancel,
@@ -38,10 +39,10 @@ def _race(server_url: str, ids: list[str], cancel: Cancel,
     def job(client: Any, worker: int, round_: int) -> None:
         run_id = ids[round_ * PAIRS + worker // 2]
         if worker % 2:
-            tally.add(cancel(client, run_id))
+            cancel(tally, client, run_id)
         else:
-            tally.record("start", run_id, client.post(f"/api/flow-runs/{run_id}/state",
-                                                      json={"state": "Running"}))
+            tally.send(client, "start", run_id, "POST", f"/api/flow-runs/{run_id}/state",
+                       json={"state": "Running"})
 
     crowd(2 * PAIRS, len(ids) // PAIRS, job,
           lambda worker: connect_canceller() if worker % 2 else http_client(server_url))
@@ -80,8 +81,8 @@ def test_cancel_racing_start_is_never_answered_200_for_nothing(
         api: httpx.Client, db: Database, server_url: str, project: str) -> None:
     ids = submitted_runs(api, RUNS)
 
-    def cancel(http: httpx.Client, run_id: str) -> Answer:
-        return answer_of("cancel", run_id, http.post(f"/api/flow-runs/{run_id}/cancel"))
+    def cancel(tally: Tally, http: httpx.Client, run_id: str) -> None:
+        tally.send(http, "cancel", run_id, "POST", f"/api/flow-runs/{run_id}/cancel")
 
     tally = _race(server_url, ids, cancel, lambda: http_client(server_url))
 
@@ -95,13 +96,14 @@ def test_client_cancel_racing_start_returns_true_only_for_a_cancelled_run(
         api: httpx.Client, db: Database, server_url: str, project: str) -> None:
     ids = submitted_runs(api, RUNS)
 
-    def cancel(client: Client, run_id: str) -> Answer:
+    def cancel(tally: Tally, client: Client, run_id: str) -> None:
         try:
             done = client.cancel_flow_run(run_id)
         except ClientError as exc:  # a 409 is an allowed answer; anything else is counted
-            return Answer("cancel", run_id, exc.status_code or 0, str(exc))
+            tally.add(Answer("cancel", run_id, exc.status_code or NO_ANSWER, str(exc)))
+            return
         assert done is True, f"cancel_flow_run returned {done!r}"
-        return Answer("cancel", run_id, 200, done)
+        tally.add(Answer("cancel", run_id, 200, done))
 
     tally = _race(server_url, ids, cancel,
                   lambda: Client(api_server=server_url, retries=0, timeout=REQUEST_TIMEOUT_S))

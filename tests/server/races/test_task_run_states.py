@@ -45,7 +45,7 @@ def test_batches_in_opposite_orders_are_all_written_once(
         batch = [{"flow_run_id": run_id, "task_slug": slug, "map_index": index,
                   "task_name": slug, "state": "Running", "message": message}
                  for run_id, slug, index in ordered]
-        tally.record("states", message, http.post("/api/task-runs/states", json=batch))
+        tally.send(http, "states", message, "POST", "/api/task-runs/states", json=batch)
 
     crowd(WRITERS, ROUNDS, job, lambda _: http_client(server_url))
 
