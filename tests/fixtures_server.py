@@ -31,7 +31,7 @@ POSTGRES_URL = os.environ.get("CAUDAL_TEST_POSTGRES_URL",
 
 # Emptied children first, so that foreign keys never object.
 TABLES = ("task_run_states", "task_runs", "logs", "flow_run_states", "flow_runs", "flows",
-          "flow_groups", "projects", "agents", "api_keys")
+          "flow_groups", "projects", "agents", "api_keys", "batch_keys")
 
 
 def _postgres_schema_url(schema: str) -> str:

@@ -101,10 +101,12 @@ class Client:
     # --- plumbing ---------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, *, json_body: Any = None, params: Any = None,
-              idempotent: bool | None = None, timeout: float | None = None) -> Any:
+              idempotent: bool | None = None, timeout: float | None = None,
+              headers: dict[str, str] | None = None) -> Any:
         """Send a request; return its decoded JSON, or None for an empty answer (204)."""
         response = self._transport.request(method, path, json_body=json_body, params=params,
-                                           idempotent=idempotent, timeout=timeout)
+                                           idempotent=idempotent, timeout=timeout,
+                                           headers=headers)
         if response.status_code == 204 or not response.content:
             return None
         try:
@@ -375,9 +377,18 @@ class Client:
         return self._parse(list[StateRecord], data, "states")
 
     def cancel_flow_run(self, flow_run_id: str) -> bool:
-        """Cancel a flow run (a running one is asked to stop); True when done."""
-        self._call("POST", f"/api/flow-runs/{flow_run_id}/cancel", idempotent=True)
-        return True
+        """Cancel a flow run (one not started yet at once, a running one is asked to stop).
+
+        Returns:
+            True: the run is now Cancelled or Cancelling.
+
+        Raises:
+            ClientError: (409) the run finished before it could be cancelled.
+            ObjectNotFound: no such flow run.
+        """
+        data = self._call("POST", f"/api/flow-runs/{flow_run_id}/cancel", idempotent=True)
+        run = self._parse(FlowRun, data, "a flow run")
+        return run.state in ("Cancelled", "Cancelling")
 
     def delete_flow_run(self, flow_run_id: str) -> bool:
         """Delete a flow run with its task runs and logs; True when done."""
@@ -403,8 +414,10 @@ class Client:
         """
         if not batch:
             return 0
-        # Writing a task run's state twice is harmless, so the batch is retried like a GET.
-        data = self._call("POST", "/api/task-runs/states", json_body=batch, idempotent=True)
+        # The batch's key makes the server write it once however often it is sent, so it is
+        # retried even when an attempt may have arrived.
+        data = self._call("POST", "/api/task-runs/states", json_body=batch, idempotent=True,
+                          headers={"Idempotency-Key": _batch_key()})
         return int(data["written"]) if isinstance(data, dict) else len(batch)
 
     # --- logs ---------------------------------------------------------------------------------
@@ -416,9 +429,10 @@ class Client:
         """
         if not logs:
             return 0
-        # Retried even when the first attempt may have arrived: a line written twice is
-        # better than a batch lost.
-        data = self._call("POST", "/api/logs", json_body=logs, idempotent=True)
+        # The batch's key makes the server write it once however often it is sent, so it is
+        # retried even when an attempt may have arrived.
+        data = self._call("POST", "/api/logs", json_body=logs, idempotent=True,
+                          headers={"Idempotency-Key": _batch_key()})
         return int(data["written"]) if isinstance(data, dict) else len(logs)
 
     def get_logs(self, flow_run_id: str, level: int | None = None, text: str | None = None,
@@ -479,3 +493,8 @@ def _setting(given: Any, key: str, default: Any) -> Any:
         return given
     configured = config_value(key)
     return default if configured is None else configured
+
+
+def _batch_key() -> str:
+    """A new ``Idempotency-Key`` for one batch: the same for all of its attempts."""
+    return f"batch-{uuid.uuid4().hex}"

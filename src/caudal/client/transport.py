@@ -1,9 +1,10 @@
 """HTTP to the caudal server: where it is, the API key, retries with backoff, errors by status.
 
 ``Transport.request`` is the one place a request is sent. It retries while the server cannot be
-reached (refused or timed-out connections, and 502-504 for requests that are safe to repeat),
-then raises ``ServerUnavailable``; a 4xx answer becomes the ``ClientError`` subclass for its
-status, carrying the server's own ``detail`` text.
+reached (refused or timed-out connections, 502 and 504 for requests that are safe to repeat,
+and 503, which the server answers only when it wrote nothing, for every request), then raises
+``ServerUnavailable``; a 4xx answer becomes the ``ClientError`` subclass for its status,
+carrying the server's own ``detail`` text.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ CONNECT_TIMEOUT_S = 5.0
 """Seconds to wait for a connection; a server that is up accepts far sooner."""
 
 RETRY_STATUSES = frozenset({502, 503, 504})
+UNAVAILABLE = 503
+"""The server answers 503 only when it did nothing (its database is unreachable, or too many
+writes wait), so a 503 is retried whatever the method."""
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS"})
 
 logger = logging.getLogger("caudal.Client")
@@ -163,7 +167,8 @@ class Transport:
 
     def request(self, method: str, path: str, *, json_body: Any = None,
                 params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
-                idempotent: bool | None = None, timeout: float | None = None) -> httpx.Response:
+                idempotent: bool | None = None, timeout: float | None = None,
+                headers: Mapping[str, str] | None = None) -> httpx.Response:
         """Send one request and return the server's 2xx answer.
 
         Args:
@@ -175,6 +180,7 @@ class Transport:
                 reached the server is retried only then. Defaults to True for every method
                 but POST.
             timeout: seconds to wait for this answer, instead of the transport's timeout.
+            headers: extra headers for this request (an ``Idempotency-Key``).
 
         Returns:
             The response, with a 2xx status.
@@ -188,29 +194,37 @@ class Transport:
         if idempotent is None:
             idempotent = method.upper() in IDEMPOTENT_METHODS
         content = None if json_body is None else encode_json(json_body)
-        headers = {"Content-Type": "application/json"} if content is not None else None
+        sent_headers = dict(headers or {})
+        if content is not None:
+            sent_headers["Content-Type"] = "application/json"
         query = _query(params)
         extra = {} if timeout is None else {
             "timeout": httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT_S))}
         attempts = self.retries + 1
         started = time.monotonic()
         reason = ""
+        answered = False  # the last attempt got an answer (a 5xx) rather than no connection
         for attempt in range(1, attempts + 1):
+            retry_after = 0.0
             try:
-                response = self._http.request(method, path, content=content, headers=headers,
-                                              params=query, **extra)
+                response = self._http.request(method, path, content=content,
+                                              headers=sent_headers or None, params=query,
+                                              **extra)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 # Nothing reached the server: repeating is always safe.
-                reason = _describe_connect_error(exc)
+                reason, answered = _describe_connect_error(exc), False
             except (httpx.TimeoutException, httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                reason = _describe_transport_error(exc, timeout or self.timeout)
+                reason, answered = _describe_transport_error(exc, timeout or self.timeout), False
                 if not idempotent:
                     raise self._unavailable(reason, attempt, started, sent=True) from exc
             else:
                 if response.status_code in RETRY_STATUSES:
                     reason = f"HTTP {response.status_code}: {_detail_of(response)}"
-                    if not idempotent:
-                        raise self._unavailable(reason, attempt, started, sent=True)
+                    answered = True
+                    if not idempotent and response.status_code != UNAVAILABLE:
+                        raise self._unavailable(reason, attempt, started, sent=True,
+                                                answered=True)
+                    retry_after = _retry_after(response)
                 elif response.status_code >= 400:
                     raise _error_for(response)
                 else:
@@ -218,21 +232,35 @@ class Transport:
             if attempt < attempts:
                 delay = min(self.backoff_s * 2 ** (attempt - 1), MAX_BACKOFF_S)
                 delay *= random.uniform(0.8, 1.0)  # agents that lost the server do not return in step
+                delay = max(delay, min(retry_after, MAX_BACKOFF_S))
                 logger.debug("caudal server at %s unreachable (%s); retrying %s %s in %.1f s "
                              "(attempt %d of %d)", safe_url(self.api_server), reason, method, path, delay,
                              attempt + 1, attempts)
                 self._sleep(delay)
-        raise self._unavailable(reason, attempts, started)
+        raise self._unavailable(reason, attempts, started, answered=answered)
 
     def _unavailable(self, reason: str, attempts: int, started: float,
-                     sent: bool = False) -> ServerUnavailable:
+                     sent: bool = False, answered: bool = False) -> ServerUnavailable:
         elapsed = time.monotonic() - started
         tried = (f"{attempts} attempts over {elapsed:.1f} s" if attempts > 1 else "1 attempt")
-        hint = ("The request may have reached the server; check before repeating it."
-                if sent else "Is 'caudal server start' running?")
+        if sent:
+            hint = "The request may have reached the server; check before repeating it."
+        elif answered:
+            hint = "The server is up but cannot serve requests now; its log says why."
+        else:
+            hint = "Is 'caudal server start' running?"
         return ServerUnavailable(
             f"Cannot reach the caudal server at {safe_url(self.api_server)} ({reason}; "
             f"{tried}). {hint}", url=safe_url(self.api_server))
+
+
+def _retry_after(response: httpx.Response) -> float:
+    """The seconds a ``Retry-After`` header asks for (0 when absent or a date)."""
+    value = response.headers.get("retry-after", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return 0.0
 
 
 def _query(params: Mapping[str, Any] | list[tuple[str, Any]] | None) -> list[tuple[str, str]]:

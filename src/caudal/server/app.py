@@ -16,13 +16,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from caudal.server.auth import KeyCache
 from caudal.server.db import migrations
 from caudal.server.db.engine import Database
-from caudal.server.errors import ServiceError
+from caudal.server.errors import ServiceError, Unavailable
 from caudal.server.events import RunEvents
 from caudal.server.loops import ServiceLoop
-from caudal.server.middleware import MetricsMiddleware, RequestGuard
+from caudal.server.middleware import ErrorGuard, MetricsMiddleware, RequestGuard
 from caudal.server.reaper import Reaper
 from caudal.server.scheduler import Scheduler
 from caudal.server.settings import ServerSettings
+from caudal.server.writes import WriteQueue
 from caudal.wire.errors import ApiError
 
 __all__ = ["create_app"]
@@ -104,7 +105,10 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.state.reaper = reaper
     app.state.loops = loops
     app.state.metrics = metrics.Metrics()
-    # Outermost last: the request guard, then metrics (which also count the guard's 422s).
+    app.state.writes = WriteQueue(database)
+    # Outermost last: the error guard, the request guard, then metrics (which also count the
+    # guards' answers).
+    app.add_middleware(ErrorGuard, db=database)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     for module in (health, metrics, projects, flows, flow_runs, task_runs, logs, agents,
@@ -113,7 +117,7 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)
+    # Any other exception is answered by ErrorGuard (500, or 503 for the database).
     return app
 
 
@@ -121,6 +125,8 @@ async def _service_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ServiceError)
     # RFC 9110: a 401 names the scheme that would be accepted.
     headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+    if isinstance(exc, Unavailable):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
 
@@ -187,9 +193,3 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
         detail = (f"{request.method} {request.url.path} is not allowed; /docs lists the "
                   "methods each path takes.")
     return JSONResponse({"detail": detail}, status_code=status, headers=exc.headers)
-
-
-async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("Unexpected error answering %s %s", request.method, request.url.path)
-    return JSONResponse({"detail": "Internal server error; the server log has the traceback."},
-                        status_code=500)

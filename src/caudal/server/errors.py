@@ -6,7 +6,8 @@ a JSON ``{"detail": message}``, which the client turns back into the matching Cl
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Forbidden", "Invalid", "NotFound", "ServiceError", "Unauthorized"]
+__all__ = ["Conflict", "Forbidden", "Invalid", "NotFound", "ServiceError", "Unauthorized",
+           "Unavailable"]
 
 
 class ServiceError(Exception):
@@ -51,3 +52,15 @@ class Conflict(ServiceError):
 
     status_code = 409
 
+
+
+class Unavailable(ServiceError):
+    """The server cannot do the request right now (its database is unreachable, or too many
+    writes are waiting); nothing was written, and the same request may be sent again after
+    ``retry_after_s`` seconds (503 with ``Retry-After``)."""
+
+    status_code = 503
+
+    def __init__(self, detail: str, retry_after_s: int = 2) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

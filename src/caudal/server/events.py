@@ -31,9 +31,15 @@ class RunEvents:
         if fired is not None:
             fired.set()
 
-    async def wait(self, timeout_s: float) -> bool:
-        """Wait until notified or ``timeout_s`` passes; whether a notification came."""
-        event = self._event
+    def arm(self) -> asyncio.Event | None:
+        """The event the next notification will set: take it before looking for work, then
+        ``wait`` on it, and a notification sent while looking is not missed."""
+        return self._event
+
+    async def wait(self, timeout_s: float, armed: asyncio.Event | None = None) -> bool:
+        """Wait until notified (since ``armed`` was taken, if given) or ``timeout_s`` passes;
+        whether a notification came."""
+        event = armed if armed is not None else self._event
         if event is None:
             await asyncio.sleep(timeout_s)
             return False

@@ -1,4 +1,4 @@
-"""The app's two middlewares, as plain ASGI callables.
+"""The app's middlewares, as plain ASGI callables.
 
 Starlette's ``BaseHTTPMiddleware`` (what ``app.middleware("http")`` builds) costs a task
 group and a response stream per request, about a third of a small request's time here; these
@@ -8,20 +8,83 @@ wrap ``send`` instead and cost a few microseconds.
 from __future__ import annotations
 
 import json
+import logging
 import time
+import uuid
 from typing import Any
 
-__all__ = ["MetricsMiddleware", "RequestGuard"]
+__all__ = ["ErrorGuard", "MetricsMiddleware", "RequestGuard"]
+
+logger = logging.getLogger("caudal.server")
 
 Scope = dict[str, Any]
 ASGIApp = Any
 
-async def _refuse(send: Any, status: int, detail: str) -> None:
-    body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+async def _refuse(send: Any, status: int, detail: str, **extra: Any) -> None:
+    body = json.dumps({"detail": detail, **extra}).encode()
+    headers = [(b"content-type", b"application/json"),
+               (b"content-length", str(len(body)).encode())]
+    if status == 503:
+        headers.append((b"retry-after", str(DATABASE_RETRY_AFTER_S).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+DATABASE_RETRY_AFTER_S = 2
+"""What a 503 for an unreachable database asks clients to wait before sending again."""
+
+
+class ErrorGuard:
+    """Answers every exception that no handler took, and never lets it reach the server.
+
+    - The database cannot be reached (``Database.is_unavailable``): 503 with ``Retry-After``;
+      the transaction was not committed, so the same request can be sent again. A warning is
+      logged at most every few seconds, however many requests fail meanwhile.
+    - Anything else: 500 with an error id, logged once with its traceback under that id.
+
+    Re-raising (what Starlette's own error middleware does) would log each error twice and
+    make the server drop the keep-alive connection, so the client's next request failed too.
+    """
+
+    def __init__(self, app: ASGIApp, db: Any, quiet_s: float = 5.0) -> None:
+        self.app = app
+        self.db = db
+        self.quiet_s = quiet_s
+        self._last_warning = 0.0
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: dict[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:  # the point of this middleware: nothing escapes it
+            where = f"{scope.get('method', '')} {scope.get('path', '')}"
+            if self.db.is_unavailable(exc):
+                now = time.monotonic()
+                if now - self._last_warning >= self.quiet_s:
+                    self._last_warning = now
+                    logger.warning("The database is unavailable (%s: %s); answering 503 to %s "
+                                   "and to any other request until it is back.",
+                                   type(exc).__name__, str(exc).splitlines()[0][:300], where)
+                if not started:
+                    await _refuse(send, 503, "The server cannot reach its database right now; "
+                                  "nothing was written. Send the request again in a few "
+                                  "seconds.")
+                return
+            error_id = uuid.uuid4().hex[:12]
+            logger.error("Unexpected error %s answering %s", error_id, where, exc_info=exc)
+            if not started:
+                await _refuse(send, 500, f"Internal server error (error id {error_id}); the "
+                              "server log has the traceback under this id.", error_id=error_id)
 
 
 def _too_large(size: str, limit: int) -> str:

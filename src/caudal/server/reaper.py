@@ -3,7 +3,7 @@
 A Running run whose heartbeat stopped is failed, with a message saying for how long and from
 which agent. A Submitted run that never started goes back to the queue (its agent may have
 died before launching it), a few times, then fails. A Cancelling run nobody confirms ends
-Cancelled.
+Cancelled. Batch keys older than a day are forgotten (``services.batches``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select
 from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.events import RunEvents
+from caudal.server.services.batches import forget_old_batch_keys
 from caudal.server.services.states import write_state
 
 __all__ = ["Reaper", "ReaperPass"]
@@ -63,6 +64,8 @@ class Reaper:
         with self.db.write() as conn:
             for run in conn.execute(query).all():
                 self._reap(conn, run, now, result)
+        # Here rather than in a loop of its own: one small indexed delete per pass.
+        forget_old_batch_keys(self.db, now)
         if result.resubmitted and self.events is not None:
             self.events.notify()
         if result.failed or result.resubmitted or result.cancelled:

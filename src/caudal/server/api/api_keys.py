@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from caudal.server.api.deps import ADMIN, AUTH_ERRORS, database, error
+from caudal.server.api.deps import ADMIN, AUTH_ERRORS, database, error, write
 from caudal.server.db.engine import Database
 from caudal.server.services import api_keys
 from caudal.wire.auth import ApiKey, ApiKeyCreate, ApiKeyCreated
@@ -19,14 +19,16 @@ def list_api_keys(db: Database = Depends(database)) -> list[ApiKey]:
 
 
 @router.post("", status_code=201)
-def create_api_key(body: ApiKeyCreate, db: Database = Depends(database)) -> ApiKeyCreated:
+async def create_api_key(body: ApiKeyCreate, request: Request,
+                         db: Database = Depends(database)) -> ApiKeyCreated:
     """A new key; the response is the only place its text ever appears."""
-    return api_keys.create_api_key(db, body.name, body.role)
+    return await write(request, api_keys.create_api_key, db, body.name, body.role)
 
 
 @router.delete("/{key_id}", status_code=204,
                responses={404: error("No such key, or it is already revoked.")})
-def revoke_api_key(key_id: str, request: Request, db: Database = Depends(database)) -> Response:
-    api_keys.revoke_api_key(db, key_id)
+async def revoke_api_key(key_id: str, request: Request,
+                         db: Database = Depends(database)) -> Response:
+    await write(request, api_keys.revoke_api_key, db, key_id)
     request.app.state.key_cache.clear()
     return Response(status_code=204)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Depends, Request, Response
 from pydantic import BaseModel
@@ -12,12 +13,22 @@ from caudal.server.db.engine import Database
 from caudal.wire.auth import Role
 from caudal.wire.errors import ApiError
 
-__all__ = ["ADMIN", "AUTH_ERRORS", "RUNNER", "VIEWER", "database", "error", "json_response"]
+__all__ = ["ADMIN", "AUTH_ERRORS", "RUNNER", "VIEWER", "database", "error", "json_response",
+           "write"]
+
+T = TypeVar("T")
 
 
 async def database(request: Request) -> Database:
     # async: a plain function dependency would cost a hop to the thread pool per request.
     return request.app.state.db
+
+
+async def write(request: Request, service: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call a service that writes, in the app's writer threads (``caudal.server.writes``):
+    its wait for the database never holds a thread that reads need, and a deadlock it loses
+    is run again instead of reaching the caller."""
+    return await request.app.state.writes.run(service, *args, **kwargs)
 
 
 VIEWER = Depends(require(Role.VIEWER))

@@ -12,6 +12,7 @@ from caudal.server.api.deps import (
     database,
     error,
     json_response,
+    write,
 )
 from caudal.server.db.engine import Database
 from caudal.server.services import flow_runs, logs, states, task_runs
@@ -28,10 +29,10 @@ CONFLICT = {409: error("The lifecycle does not allow it, or the run changed.")}
              responses={200: {"description": "A run with this idempotency key exists.",
                               "model": FlowRun},
                         404: error("No such flow."), **CONFLICT})
-def create_flow_run(body: FlowRunCreate, request: Request,
-                    db: Database = Depends(database)) -> FlowRun:
+async def create_flow_run(body: FlowRunCreate, request: Request,
+                          db: Database = Depends(database)) -> FlowRun:
     """A new Scheduled run (by default due now); an existing idempotency key returns its run."""
-    run, created = flow_runs.create_flow_run(db, body)
+    run, created = await write(request, flow_runs.create_flow_run, db, body)
     if created:
         request.app.state.run_events.notify()
     return json_response(run, 201 if created else 200)  # type: ignore[return-value]
@@ -59,24 +60,25 @@ def get_flow_run(flow_run_id: str, db: Database = Depends(database)) -> FlowRun:
 
 
 @router.patch("/{flow_run_id}", dependencies=[RUNNER], responses=NOT_FOUND)
-def rename_flow_run(flow_run_id: str, body: FlowRunRename,
-                    db: Database = Depends(database)) -> FlowRun:
-    return flow_runs.rename_flow_run(db, flow_run_id, body.name)
+async def rename_flow_run(flow_run_id: str, body: FlowRunRename, request: Request,
+                          db: Database = Depends(database)) -> FlowRun:
+    return await write(request, flow_runs.rename_flow_run, db, flow_run_id, body.name)
 
 
 @router.delete("/{flow_run_id}", status_code=204, dependencies=[ADMIN], responses=NOT_FOUND)
-def delete_flow_run(flow_run_id: str, db: Database = Depends(database)) -> Response:
+async def delete_flow_run(flow_run_id: str, request: Request,
+                          db: Database = Depends(database)) -> Response:
     """Delete a run with its states, task runs and logs."""
-    flow_runs.delete_flow_run(db, flow_run_id)
+    await write(request, flow_runs.delete_flow_run, db, flow_run_id)
     return Response(status_code=204)
 
 
 @router.post("/{flow_run_id}/state", dependencies=[RUNNER],
              responses={**NOT_FOUND, **CONFLICT})
-def set_flow_run_state(flow_run_id: str, body: StateSet, request: Request,
-                       db: Database = Depends(database)) -> FlowRun:
+async def set_flow_run_state(flow_run_id: str, body: StateSet, request: Request,
+                             db: Database = Depends(database)) -> FlowRun:
     """Move the run to a new state, following Prefect's lifecycle."""
-    run = states.set_flow_run_state(db, flow_run_id, body)
+    run = await write(request, states.set_flow_run_state, db, flow_run_id, body)
     if run.state in ("Scheduled", "Retrying", "Resume"):
         request.app.state.run_events.notify()
     return run
@@ -90,15 +92,19 @@ def list_states(flow_run_id: str, db: Database = Depends(database)) -> list[Stat
 
 @router.post("/{flow_run_id}/cancel", dependencies=[RUNNER],
              responses={**NOT_FOUND, **CONFLICT})
-def cancel_flow_run(flow_run_id: str, db: Database = Depends(database)) -> FlowRun:
-    """Cancel at once if not started; ask the agent to stop it (Cancelling) if running."""
-    return states.cancel_flow_run(db, flow_run_id)
+async def cancel_flow_run(flow_run_id: str, request: Request,
+                          db: Database = Depends(database)) -> FlowRun:
+    """Cancel at once if not started; ask the agent to stop it (Cancelling) if running.
+
+    200 means the run is now Cancelled or Cancelling; a run that finished first is a 409."""
+    return await write(request, states.cancel_flow_run, db, flow_run_id)
 
 
 @router.post("/{flow_run_id}/heartbeat", status_code=204, dependencies=[RUNNER],
              responses={**NOT_FOUND, **CONFLICT})
-def heartbeat(flow_run_id: str, db: Database = Depends(database)) -> Response:
-    states.record_heartbeat(db, flow_run_id)
+async def heartbeat(flow_run_id: str, request: Request,
+                    db: Database = Depends(database)) -> Response:
+    await write(request, states.record_heartbeat, db, flow_run_id)
     return Response(status_code=204)
 
 

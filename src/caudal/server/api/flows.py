@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from caudal.server.api.deps import ADMIN, AUTH_ERRORS, RUNNER, VIEWER, database, error
+from caudal.server.api.deps import ADMIN, AUTH_ERRORS, VIEWER, database, error, write
 from caudal.server.db.engine import Database
 from caudal.server.services import flows, registration, schedules
 from caudal.wire.flows import FlowRegistration, FlowVersion, RegistrationResult, ScheduleState
@@ -16,10 +16,11 @@ NOT_FOUND = {404: error("No flow has that id.")}
 @router.post("/register", dependencies=[ADMIN], status_code=201,
              responses={200: {"description": "Unchanged: skipped.", "model": RegistrationResult},
                         404: error("No such project.")})
-def register_flow(body: FlowRegistration, request: Request, response: Response,
-                  db: Database = Depends(database)) -> RegistrationResult:
+async def register_flow(body: FlowRegistration, request: Request, response: Response,
+                        db: Database = Depends(database)) -> RegistrationResult:
     """Store a new version of a flow, or skip it when nothing changed (200)."""
-    result = registration.register_flow(db, body, request.app.state.settings.scheduled_runs_ahead)
+    result = await write(request, registration.register_flow, db, body,
+                         request.app.state.settings.scheduled_runs_ahead)
     if result.status == "skipped":
         response.status_code = 200
     if result.scheduled_runs:
@@ -56,23 +57,26 @@ def flow_source(flow_id: str, db: Database = Depends(database)) -> dict[str, str
 
 
 @router.post("/{flow_id}/archive", dependencies=[ADMIN], responses=NOT_FOUND)
-def archive_flow(flow_id: str, db: Database = Depends(database)) -> FlowVersion:
-    return flows.archive_flow(db, flow_id)
+async def archive_flow(flow_id: str, request: Request,
+                       db: Database = Depends(database)) -> FlowVersion:
+    return await write(request, flows.archive_flow, db, flow_id)
 
 
-@router.post("/{flow_id}/schedule/activate", dependencies=[RUNNER], responses=NOT_FOUND)
-def activate_schedule(flow_id: str, request: Request,
-                      db: Database = Depends(database)) -> ScheduleState:
+# Schedule switches are an admin's: switching off deletes the flow's future runs, and
+# deleting a single run already needs admin.
+@router.post("/{flow_id}/schedule/activate", dependencies=[ADMIN], responses=NOT_FOUND)
+async def activate_schedule(flow_id: str, request: Request,
+                            db: Database = Depends(database)) -> ScheduleState:
     """Switch the flow's schedule on; its next runs are created now."""
-    result = schedules.set_schedule_active(db, flow_id, True,
-                                           request.app.state.settings.scheduled_runs_ahead)
+    result = await write(request, schedules.set_schedule_active, db, flow_id, True,
+                         request.app.state.settings.scheduled_runs_ahead)
     request.app.state.run_events.notify()
     return result
 
 
-@router.post("/{flow_id}/schedule/deactivate", dependencies=[RUNNER], responses=NOT_FOUND)
-def deactivate_schedule(flow_id: str, request: Request,
-                        db: Database = Depends(database)) -> ScheduleState:
+@router.post("/{flow_id}/schedule/deactivate", dependencies=[ADMIN], responses=NOT_FOUND)
+async def deactivate_schedule(flow_id: str, request: Request,
+                              db: Database = Depends(database)) -> ScheduleState:
     """Switch the flow's schedule off; its future scheduled runs are deleted."""
-    return schedules.set_schedule_active(db, flow_id, False,
-                                         request.app.state.settings.scheduled_runs_ahead)
+    return await write(request, schedules.set_schedule_active, db, flow_id, False,
+                       request.app.state.settings.scheduled_runs_ahead)

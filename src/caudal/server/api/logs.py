@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Header, Request
 
-from caudal.server.api.deps import AUTH_ERRORS, RUNNER, database, error
+from caudal.server.api.deps import AUTH_ERRORS, RUNNER, database, error, write
 from caudal.server.db.engine import Database
 from caudal.server.services import logs
 from caudal.wire.logs import LogLine, LogsResult
@@ -14,7 +14,13 @@ router = APIRouter(prefix="/api/logs", tags=["logs"], responses=AUTH_ERRORS)
 
 @router.post("", dependencies=[RUNNER],
              responses={404: error("A flow run in the batch does not exist.")})
-def write_logs(body: list[LogLine] = Body(max_length=100_000),
-               db: Database = Depends(database)) -> LogsResult:
-    """Write a batch of log lines in one transaction (all or nothing)."""
-    return LogsResult(written=logs.write_logs(db, [line.model_dump() for line in body]))
+async def write_logs(request: Request, body: list[LogLine] = Body(max_length=100_000),
+                     idempotency_key: str | None = Header(None, min_length=1, max_length=200),
+                     db: Database = Depends(database)) -> LogsResult:
+    """Write a batch of log lines in one transaction (all or nothing).
+
+    A batch sent again with the same ``Idempotency-Key`` header (its answer was lost) is
+    acknowledged with the first answer's count and not written twice."""
+    written = await write(request, logs.write_logs, db, [line.model_dump() for line in body],
+                          idempotency_key)
+    return LogsResult(written=written)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
-from caudal.server.api.deps import ADMIN, AUTH_ERRORS, VIEWER, database, error
+from caudal.server.api.deps import ADMIN, AUTH_ERRORS, VIEWER, database, error, write
 from caudal.server.db.engine import Database
 from caudal.server.services import projects
 from caudal.wire.projects import Project, ProjectCreate
@@ -20,5 +20,6 @@ def list_projects(db: Database = Depends(database)) -> list[Project]:
 
 @router.post("", status_code=201, dependencies=[ADMIN],
              responses={409: error("A project with that name exists.")})
-def create_project(body: ProjectCreate, db: Database = Depends(database)) -> Project:
-    return projects.create_project(db, body)
+async def create_project(body: ProjectCreate, request: Request,
+                         db: Database = Depends(database)) -> Project:
+    return await write(request, projects.create_project, db, body)

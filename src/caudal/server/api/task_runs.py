@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Header, Request
 
-from caudal.server.api.deps import AUTH_ERRORS, RUNNER, database, error
+from caudal.server.api.deps import AUTH_ERRORS, RUNNER, database, error, write
 from caudal.server.db.engine import Database
 from caudal.server.services import task_runs
 from caudal.wire.runs import TaskRunState, TaskRunStatesResult
@@ -14,8 +14,15 @@ router = APIRouter(prefix="/api/task-runs", tags=["task runs"], responses=AUTH_E
 
 @router.post("/states", dependencies=[RUNNER],
              responses={404: error("A flow run in the batch does not exist.")})
-def write_task_run_states(body: list[TaskRunState] = Body(max_length=50_000),
-                          db: Database = Depends(database)) -> TaskRunStatesResult:
-    """Write a batch of task-run states in one transaction (all or nothing)."""
-    written = task_runs.write_task_run_states(db, [s.model_dump() for s in body])
+async def write_task_run_states(request: Request,
+                                body: list[TaskRunState] = Body(max_length=50_000),
+                                idempotency_key: str | None = Header(None, min_length=1,
+                                                                     max_length=200),
+                                db: Database = Depends(database)) -> TaskRunStatesResult:
+    """Write a batch of task-run states in one transaction (all or nothing).
+
+    A batch sent again with the same ``Idempotency-Key`` header (its answer was lost) is
+    acknowledged with the first answer's count and not written twice."""
+    written = await write(request, task_runs.write_task_run_states, db,
+                          [s.model_dump() for s in body], idempotency_key)
     return TaskRunStatesResult(written=written)

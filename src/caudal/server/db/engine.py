@@ -3,24 +3,42 @@
 SQLite is the embedded default: WAL so readers never wait for the writer, and every write
 transaction starts with ``BEGIN IMMEDIATE`` behind one in-process lock, so concurrent requests
 queue for the write lock instead of failing with "database is locked". PostgreSQL takes
-concurrent writers natively; claims there use ``FOR UPDATE SKIP LOCKED``.
+concurrent writers natively; claims there use ``FOR UPDATE SKIP LOCKED``, and a write that
+loses a deadlock or a serialization check is run again here (``retrying``), never handed to the
+caller. ``is_unavailable`` tells a database that cannot be reached from any other failure.
 """
 
 from __future__ import annotations
 
+import logging
+import random
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.engine import URL
 
 from caudal.server.db.models import sqlite_text
 
 __all__ = ["Database", "default_sqlite_url", "normalize_url"]
+
+logger = logging.getLogger("caudal.server.db")
+
+T = TypeVar("T")
+
+WRITE_ATTEMPTS = 5
+"""How many times a write transaction that lost a deadlock or serialization check is run."""
+
+# PostgreSQL's SQLSTATEs for a transaction the server chose to abort so another could go on:
+# running it again is the documented answer.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+# Class 08 (connection exception) and 57P0x (the server is shutting down or starting up).
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P")
 
 
 def default_sqlite_url(home_dir: str | Path) -> str:
@@ -69,7 +87,9 @@ class Database:
                 Path(self.url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 60}
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # A server that does not answer fails a request in seconds instead of hanging it.
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10,
+                          connect_args={"connect_timeout": 5})
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_on_connect)
@@ -99,6 +119,59 @@ class Database:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
+
+    def retrying(self, job: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call ``job(*args, **kwargs)``, running it again when its transaction lost a deadlock
+        or a serialization check (PostgreSQL), up to ``WRITE_ATTEMPTS`` times in all.
+
+        ``job`` must own its transactions (a service function does), so that running it
+        again starts from nothing. Any other error, or the last attempt's, propagates.
+        """
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return job(*args, **kwargs)
+            except exc.DBAPIError as error:
+                if attempt == WRITE_ATTEMPTS or not self.is_retryable(error):
+                    raise
+                logger.debug("%s lost to a concurrent transaction (%s); attempt %d of %d.",
+                             getattr(job, "__name__", "write"), _sqlstate(error), attempt + 1,
+                             WRITE_ATTEMPTS)
+                # The other transaction needs a moment to finish; jitter keeps two losers
+                # from colliding again in step.
+                time.sleep(random.uniform(0.005, 0.02) * 2 ** (attempt - 1))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def is_retryable(self, error: BaseException) -> bool:
+        """Whether ``error`` is a transaction aborted for a deadlock or a serialization
+        failure, which is cured by running the transaction again."""
+        return (not self.is_sqlite and isinstance(error, exc.DBAPIError)
+                and _sqlstate(error) in _RETRYABLE_SQLSTATES)
+
+    def is_unavailable(self, error: BaseException) -> bool:
+        """Whether ``error`` means the database cannot be reached or is not taking work right
+        now (refused or lost connections, a restart, no free connection, SQLite busy), as
+        opposed to a failure of the request itself."""
+        if isinstance(error, exc.TimeoutError):  # no connection free in the pool
+            return True
+        if not isinstance(error, exc.DBAPIError):
+            return False
+        if error.connection_invalidated:
+            return True
+        if self.is_sqlite:
+            text = str(error.orig).lower()
+            return isinstance(error, exc.OperationalError) and (
+                "locked" in text or "busy" in text or "unable to open" in text)
+        state = _sqlstate(error)
+        if state:
+            return state.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
+        # No SQLSTATE: the driver failed before the server answered (refused, reset).
+        return isinstance(error, exc.OperationalError | exc.InterfaceError)
+
+    @property
+    def writer_threads(self) -> int:
+        """How many threads may run write transactions at once: SQLite has one writer, so a
+        few threads keep it busy; PostgreSQL takes as many as the pool can serve."""
+        return 4 if self.is_sqlite else 16
 
     def insert(self, table: Any) -> Any:
         """The dialect's INSERT, which has ``on_conflict_do_nothing`` / ``_do_update``."""
@@ -155,6 +228,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _sqlstate(error: exc.DBAPIError) -> str | None:
+    return getattr(error.orig, "sqlstate", None)
 
 
 def _as_sqlite(value: Any) -> Any:

@@ -27,8 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["agents", "api_keys", "flow_groups", "flow_run_states", "flow_runs", "flows", "logs",
-           "metadata", "projects", "sqlite_text", "task_run_states", "task_runs", "UTCDateTime"]
+__all__ = ["agents", "api_keys", "batch_keys", "flow_groups", "flow_run_states", "flow_runs",
+           "flows", "logs", "metadata", "projects", "sqlite_text", "task_run_states", "task_runs",
+           "UTCDateTime"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -245,4 +246,14 @@ api_keys = Table(
     _time("created"),
     _time("last_used", nullable=True),
     Column("revoked", Boolean, nullable=False, default=False),
+)
+
+batch_keys = Table(
+    "batch_keys", metadata,
+    # The Idempotency-Key of each log or task-state batch written in the last day: a batch
+    # sent again (its answer was lost) is acknowledged without being written twice.
+    Column("key", String(200), primary_key=True),
+    Column("written", Integer, nullable=False),
+    _time("created"),
+    Index("ix_batch_keys_created", "created"),
 )

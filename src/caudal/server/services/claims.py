@@ -4,13 +4,19 @@ Each run is taken with one conditional UPDATE (``WHERE state = 'Scheduled' AND v
 of two agents racing for a run, exactly one update matches. On PostgreSQL the candidates are
 read ``FOR UPDATE SKIP LOCKED``, so agents polling together take different runs instead of
 queueing on the same rows; on SQLite the write lock already serialises claims.
+
+A claim first looks, in a read, for the earliest run the agent could take: when none is due
+it writes nothing and says when the next one will be, so a waiting agent costs nothing until
+then.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from caudal.server.db import models
 from caudal.server.db.engine import Database
@@ -19,7 +25,7 @@ from caudal.server.services.common import utcnow
 from caudal.server.services.flow_runs import flow_run_out, runs_query
 from caudal.wire.runs import FlowRun as FlowRunOut
 
-__all__ = ["claim_flow_runs", "labels_match"]
+__all__ = ["Claim", "claim_flow_runs", "labels_match", "take_flow_runs"]
 
 runs = models.flow_runs
 history = models.flow_run_states
@@ -30,6 +36,47 @@ CLAIMABLE = ("Scheduled", "Retrying", "Resume")
 def labels_match(run_labels: list[str], agent_labels: list[str]) -> bool:
     """An agent runs a flow run only if it has every one of the run's labels (Prefect's rule)."""
     return set(run_labels) <= set(agent_labels)
+
+
+@dataclass
+class Claim:
+    """What a claim took, and when the agent's next run is due if it took nothing."""
+
+    runs: list[FlowRunOut] = field(default_factory=list)
+    next_due: datetime | None = None
+    """The earliest scheduled start of a run the agent could take later (None: no such run)."""
+
+
+def _claimable(db: Database, agent: Any) -> Any:
+    return (runs.c.state.in_(CLAIMABLE), db.labels_within(runs.c.labels, agent.labels))
+
+
+def take_flow_runs(db: Database, agent_id: str, limit: int = 10,
+                   now: datetime | None = None) -> Claim:
+    """Take up to ``limit`` due runs for the agent (``claim_flow_runs``); when it takes
+    none, say when its next run is due, having written nothing.
+
+    Raises:
+        NotFound: the agent is not registered.
+    """
+    now = now or utcnow()
+    with db.read() as conn:
+        agent = agent_row(conn, agent_id)
+        first = conn.execute(select(func.min(runs.c.scheduled_start_time))
+                             .where(*_claimable(db, agent))).scalar()
+    if first is None:
+        return Claim()
+    if first > now:
+        return Claim(next_due=first)
+    taken = claim_flow_runs(db, agent_id, limit, now)
+    if taken:
+        return Claim(runs=taken)
+    # Others took the due runs first: the next chance is the next future one.
+    with db.read() as conn:
+        later = conn.execute(select(func.min(runs.c.scheduled_start_time))
+                             .where(*_claimable(db, agent),
+                                    runs.c.scheduled_start_time > now)).scalar()
+    return Claim(next_due=later)
 
 
 def claim_flow_runs(db: Database, agent_id: str, limit: int = 10,
@@ -45,8 +92,7 @@ def claim_flow_runs(db: Database, agent_id: str, limit: int = 10,
         # The label rule (labels_match) is applied by the query: filtering afterwards would
         # let runs for other agents fill the candidates and hide the ones this agent can take.
         candidates = (select(runs.c.id, runs.c.version)
-                      .where(runs.c.state.in_(CLAIMABLE), runs.c.scheduled_start_time <= now,
-                             db.labels_within(runs.c.labels, agent.labels))
+                      .where(*_claimable(db, agent), runs.c.scheduled_start_time <= now)
                       .order_by(runs.c.scheduled_start_time, runs.c.id)
                       .limit(limit))
         if not db.is_sqlite:

@@ -39,6 +39,9 @@ def runs_query() -> Select[Any]:
 
 # Built once: composing these joins costs more than running them.
 _RUN_BY_ID = runs_query().where(runs.c.id == bindparam("flow_run_id"))
+# For a change of state: the run's row (only its own, not its flow's or project's) stays
+# locked until the transaction ends, so no other writer changes it between read and write.
+_RUN_BY_ID_LOCKED = _RUN_BY_ID.with_for_update(of=runs)
 _RUN_BY_KEY = runs_query().where(runs.c.flow_group_id == bindparam("group_id"),
                                  runs.c.idempotency_key == bindparam("key"))
 
@@ -49,19 +52,30 @@ def flow_run_out(row: Any) -> FlowRunOut:
     return FlowRunOut(**data)
 
 
-def flow_run_row(conn: Connection, flow_run_id: str) -> Any:
-    """Raises:
+def flow_run_row(conn: Connection, flow_run_id: str, lock: bool = False) -> Any:
+    """The run with its flow's name and version and its project; with ``lock``, its row is
+    locked for update until the transaction ends (PostgreSQL; on SQLite the write
+    transaction holds the whole database already).
+
+    Raises:
         NotFound: no flow run has that id."""
-    row = conn.execute(_RUN_BY_ID, {"flow_run_id": flow_run_id}).first()
+    statement = _RUN_BY_ID_LOCKED if lock else _RUN_BY_ID
+    row = conn.execute(statement, {"flow_run_id": flow_run_id}).first()
     if row is None:
         raise NotFound(f"Flow run '{flow_run_id}' does not exist.")
     return row
 
 
 def check_flow_runs_exist(conn: Connection, ids: set[str]) -> None:
-    """Raises:
+    """Check that a batch's flow runs exist, and keep them from being deleted until the
+    transaction ends (``FOR KEY SHARE`` on PostgreSQL; SQLite's write lock does it there),
+    so that the batch's rows never point at a run deleted meanwhile.
+
+    Raises:
         NotFound: naming the first flow run of a batch that does not exist."""
-    found = set(conn.execute(select(runs.c.id).where(runs.c.id.in_(ids))).scalars())
+    query = (select(runs.c.id).where(runs.c.id.in_(ids)).order_by(runs.c.id)
+             .with_for_update(read=True, key_share=True))
+    found = set(conn.execute(query).scalars())
     missing = sorted(ids - found)
     if missing:
         raise NotFound(f"Flow run '{missing[0]}' does not exist; the batch was not written.")
@@ -242,7 +256,7 @@ def list_states(db: Database, flow_run_id: str) -> list[StateRecord]:
 
 def rename_flow_run(db: Database, flow_run_id: str, name: str) -> FlowRunOut:
     with db.write() as conn:
-        flow_run_row(conn, flow_run_id)
+        flow_run_row(conn, flow_run_id, lock=True)
         conn.execute(update(runs).where(runs.c.id == flow_run_id).values(name=name))
         return flow_run_out(flow_run_row(conn, flow_run_id))
 
@@ -250,5 +264,5 @@ def rename_flow_run(db: Database, flow_run_id: str, name: str) -> FlowRunOut:
 def delete_flow_run(db: Database, flow_run_id: str) -> None:
     """Delete a run; its states, task runs and logs go with it (ON DELETE CASCADE)."""
     with db.write() as conn:
-        flow_run_row(conn, flow_run_id)
+        flow_run_row(conn, flow_run_id, lock=True)
         conn.execute(delete(runs).where(runs.c.id == flow_run_id))

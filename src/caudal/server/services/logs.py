@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.errors import Invalid
-from caudal.server.services.common import as_utc, decode_cursor, encode_cursor
+from caudal.server.services.batches import record_batch_key
+from caudal.server.services.common import as_utc, decode_cursor, encode_cursor, utcnow
 from caudal.server.services.flow_runs import check_flow_runs_exist, flow_run_row
 from caudal.wire.logs import LogRecord
 
@@ -18,8 +19,10 @@ __all__ = ["query_logs", "write_logs"]
 logs = models.logs
 
 
-def write_logs(db: Database, lines: list[dict[str, Any]]) -> int:
+def write_logs(db: Database, lines: list[dict[str, Any]], batch_key: str | None = None) -> int:
     """Write a batch of log lines (dicts shaped like ``wire.logs.LogLine``).
+
+    A batch whose ``batch_key`` was written before is not written again (see ``batches``).
 
     Raises:
         NotFound: a line names a flow run that does not exist (nothing is written).
@@ -32,6 +35,10 @@ def write_logs(db: Database, lines: list[dict[str, Any]]) -> int:
              "message": line["message"]} for line in lines]
     with db.write() as conn:
         check_flow_runs_exist(conn, {r["flow_run_id"] for r in rows})
+        if batch_key is not None:
+            done = record_batch_key(db, conn, batch_key, len(rows), utcnow())
+            if done is not None:
+                return done
         db.append_rows(conn, logs, rows)
     return len(rows)
 

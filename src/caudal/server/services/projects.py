@@ -22,12 +22,15 @@ def create_project(db: Database, body: ProjectCreate) -> ProjectOut:
     Raises:
         Conflict: a project with that name exists.
     """
+    row = {"id": new_id(), "name": body.name, "description": body.description,
+           "created": utcnow()}
+    # The name's unique index decides between callers creating it at once: one inserts, the
+    # others (waiting for it on PostgreSQL) insert nothing and are told the project exists.
+    statement = (db.insert(models.projects).on_conflict_do_nothing(index_elements=["name"])
+                 .returning(models.projects.c.id))
     with db.write() as conn:
-        if conn.execute(select(models.projects.c.id).where(models.projects.c.name == body.name)).first():
+        if conn.execute(statement, row).first() is None:
             raise Conflict(f"Project '{body.name}' already exists.")
-        row = {"id": new_id(), "name": body.name, "description": body.description,
-               "created": utcnow()}
-        conn.execute(models.projects.insert(), row)
     return ProjectOut(**row)
 
 

@@ -69,28 +69,32 @@ def register_flow(db: Database, reg: FlowRegistration, ahead: int = 10) -> Regis
     key = reg.idempotency_key or registration_key(reg.hash, labels)
     with db.write() as conn:
         project = project_by_name(conn, reg.project)
+        # Registrations of one flow queue on its group's row: the first creates it (the
+        # others' inserts wait for it, then do nothing), and each then holds the row locked
+        # while it reads the latest version and writes the next, so two callers never
+        # compute the same version number.
+        group_id = conn.execute(
+            db.insert(groups).on_conflict_do_nothing(index_elements=["project_id", "name"])
+            .returning(groups.c.id),
+            {"id": new_id(), "project_id": project.id, "name": reg.name, "schedule": schedule,
+             "created": now, "updated": now,
+             # A new flow's schedule runs unless the caller asked otherwise.
+             "schedule_active": (schedule is not None if reg.set_schedule_active is None
+                                 else reg.set_schedule_active)}).scalar()
+        is_new = group_id is not None
         group = conn.execute(select(groups).where(groups.c.project_id == project.id,
-                                                  groups.c.name == reg.name)).first()
-        if group is None:
-            group_id = new_id()
-            conn.execute(groups.insert(), {
-                "id": group_id, "project_id": project.id, "name": reg.name,
-                "schedule": schedule, "created": now, "updated": now,
-                # A new flow's schedule runs unless the caller asked otherwise.
-                "schedule_active": (schedule is not None if reg.set_schedule_active is None
-                                    else reg.set_schedule_active)})
-            latest = None
-        else:
-            group_id = group.id
-            latest = conn.execute(select(flows.c.id, flows.c.version, flows.c.idempotency_key)
-                                  .where(flows.c.flow_group_id == group_id,
-                                         flows.c.archived.is_(False))
-                                  .order_by(flows.c.version.desc()).limit(1)).first()
-            if reg.set_schedule_active is not None:
-                conn.execute(update(groups).where(groups.c.id == group_id).values(
-                    schedule_active=reg.set_schedule_active, updated=now))
-                if not reg.set_schedule_active:
-                    delete_future_runs(conn, group_id)
+                                                  groups.c.name == reg.name)
+                             .with_for_update()).one()
+        group_id = group.id
+        latest = conn.execute(select(flows.c.id, flows.c.version, flows.c.idempotency_key)
+                              .where(flows.c.flow_group_id == group_id,
+                                     flows.c.archived.is_(False))
+                              .order_by(flows.c.version.desc()).limit(1)).first()
+        if not is_new and reg.set_schedule_active is not None:
+            conn.execute(update(groups).where(groups.c.id == group_id).values(
+                schedule_active=reg.set_schedule_active, updated=now))
+            if not reg.set_schedule_active:
+                delete_future_runs(conn, group_id)
 
         if latest is not None and latest.idempotency_key == key:
             created = fill_schedule(db, conn, group_id, now, ahead)
@@ -113,7 +117,7 @@ def register_flow(db: Database, reg: FlowRegistration, ahead: int = 10) -> Regis
                                          flows.c.id != flow_id,
                                          flows.c.archived.is_(False)).values(archived=True))
         values: dict[str, Any] = {"schedule": schedule, "updated": now}
-        if (group is not None and group.schedule is None and schedule is not None
+        if (not is_new and group.schedule is None and schedule is not None
                 and reg.set_schedule_active is None):
             # The flow gains its first schedule: nobody has switched it yet, so it runs,
             # as a new flow's schedule does.

@@ -92,7 +92,7 @@ def set_flow_run_state(db: Database, flow_run_id: str, body: StateSet) -> FlowRu
     """
     now = utcnow()
     with db.write() as conn:
-        run = flow_run_row(conn, flow_run_id)
+        run = flow_run_row(conn, flow_run_id, lock=True)
         if body.version is not None and body.version != run.version:
             raise Conflict(f"Flow run '{run.name}' ({run.id}) is at version {run.version}, "
                            f"not {body.version}: its state changed to {run.state} meanwhile.")
@@ -107,12 +107,17 @@ def set_flow_run_state(db: Database, flow_run_id: str, body: StateSet) -> FlowRu
 def cancel_flow_run(db: Database, flow_run_id: str) -> FlowRunOut:
     """Cancel a run: at once if it has not started, through its agent (Cancelling) if it has.
 
+    The answer is the run as cancelled (Cancelled or Cancelling): a cancellation is never
+    answered without having been written.
+
     Raises:
         NotFound; Conflict: the run has already finished.
     """
     now = utcnow()
     with db.write() as conn:
-        run = flow_run_row(conn, flow_run_id)
+        # Locked: a runner moving it to Running waits for this cancellation, then finds
+        # the run Cancelling (and is refused), instead of both writes racing.
+        run = flow_run_row(conn, flow_run_id, lock=True)
         kind = STATE_KINDS[run.state]
         if kind is StateKind.FINISHED:
             raise Conflict(f"Flow run '{run.name}' ({run.id}) has already finished "
@@ -120,10 +125,13 @@ def cancel_flow_run(db: Database, flow_run_id: str) -> FlowRunOut:
         if run.state == "Cancelling":
             return flow_run_out(run)
         if kind is StateKind.PENDING:
-            write_state(conn, run, "Cancelled", "Cancelled before it started.", now)
+            state, message = "Cancelled", "Cancelled before it started."
         else:
-            write_state(conn, run, "Cancelling", "Cancellation requested; waiting for the "
-                        "agent to stop the run.", now)
+            state, message = "Cancelling", ("Cancellation requested; waiting for the agent "
+                                            "to stop the run.")
+        if not write_state(conn, run, state, message, now):
+            raise Conflict(f"Flow run '{run.name}' ({run.id}) changed while it was being "
+                           "cancelled; nothing was written. Cancel it again.")
         return flow_run_out(flow_run_row(conn, flow_run_id))
 
 
@@ -135,7 +143,7 @@ def record_heartbeat(db: Database, flow_run_id: str) -> None:
     """
     now = utcnow()
     with db.write() as conn:
-        run = flow_run_row(conn, flow_run_id)
+        run = flow_run_row(conn, flow_run_id, lock=True)
         if STATE_KINDS[run.state] is StateKind.FINISHED:
             raise Conflict(f"Flow run '{run.name}' ({run.id}) is {run.state}; it takes no "
                            "more heartbeats.")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.errors import Invalid
+from caudal.server.services.batches import record_batch_key
 from caudal.server.services.common import as_utc, utcnow
 from caudal.server.services.flow_runs import check_flow_runs_exist, flow_run_row
 from caudal.wire.runs import TaskRun as TaskRunOut
@@ -30,11 +31,13 @@ def task_run_id(flow_run_id: str, task_slug: str, map_index: int) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{flow_run_id}\0{task_slug}\0{map_index}"))
 
 
-def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
+def write_task_run_states(db: Database, states: list[dict[str, Any]],
+                          batch_key: str | None = None) -> int:
     """Write a batch of task-run states (dicts shaped like ``wire.runs.TaskRunState``).
 
     States of one task run in one batch apply in order: the last is its current state, the
-    first Running sets its start, every one goes to the history.
+    first Running sets its start, every one goes to the history. A batch whose ``batch_key``
+    was written before is not written again (see ``batches``).
 
     Raises:
         Invalid: an unknown state name; NotFound: an unknown flow run (nothing is written).
@@ -68,8 +71,15 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
         row["end_time"] = when if kind is StateKind.FINISHED else None
         records.append({"task_run_id": row["id"], "state": state, "message": item.get("message"),
                         "timestamp": when})
+    # Rows are written in key order: two batches touching the same task runs then lock them
+    # in the same order, and cannot deadlock on PostgreSQL.
+    ordered = [current[key] for key in sorted(current)]
     with db.write() as conn:
-        check_flow_runs_exist(conn, {row["flow_run_id"] for row in current.values()})
+        check_flow_runs_exist(conn, {row["flow_run_id"] for row in ordered})
+        if batch_key is not None:
+            done = record_batch_key(db, conn, batch_key, len(records), now)
+            if done is not None:
+                return done
         statement = db.insert(task_runs)
         excluded = statement.excluded
         statement = statement.on_conflict_do_update(
@@ -83,7 +93,7 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]]) -> int:
                 "result_location": _coalesce(excluded.result_location,
                                              task_runs.c.result_location),
             })
-        conn.execute(statement, list(current.values()))
+        conn.execute(statement, ordered)
         db.append_rows(conn, history, records)
     return len(records)
 
