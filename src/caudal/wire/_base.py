@@ -4,17 +4,27 @@ Unknown fields are refused (a typo is a 422, not a silent no-op). Text may not h
 characters (PostgreSQL cannot store them), JSON objects must be plain JSON (no NaN, no lone
 surrogates, at most 100 levels deep), and datetimes must be between the years 1900 and 2500,
 so that no request can reach the database with a value it would refuse with an internal error.
+Names are normalised (NFC, surrounding whitespace stripped) so that look-alikes are one name.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+    model_validator,
+)
 
-__all__ = ["INT32", "MAX_JSON_DEPTH", "JsonObject", "Model", "Page", "Timestamp"]
+__all__ = ["INT32", "MAX_JSON_DEPTH", "JsonObject", "Label", "LongName", "Model", "Name",
+           "Page", "Timestamp", "normalize_name"]
 
 INT32 = 2**31 - 1
 """The largest value an integer column holds on every database."""
@@ -65,9 +75,71 @@ def _check_json(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+# Control characters have no names in the Unicode database; these are the ones people meet.
+_CONTROL_NAMES = {0x00: "NUL", 0x07: "BELL", 0x08: "BACKSPACE", 0x09: "TAB",
+                  0x0A: "LINE FEED", 0x0B: "VERTICAL TAB", 0x0C: "FORM FEED",
+                  0x0D: "CARRIAGE RETURN", 0x1B: "ESCAPE", 0x7F: "DELETE"}
+_REFUSED_CATEGORIES = {"Cc": "control character", "Cf": "format character"}
+
+
+def normalize_name(value: str) -> str:
+    """The one spelling of a name: NFC, without surrounding whitespace, nothing invisible.
+
+    Names of projects, flows, runs, agents, tasks and labels go through it, so that look-alikes
+    (``'etl'``, ``'etl '``, ``'café'`` composed and decomposed) are one name, and names that
+    only look alike (a zero-width space, a bidi override) are refused instead of stored.
+
+    Args:
+        value: the name as given.
+
+    Returns:
+        ``value`` in Unicode normal form NFC, with surrounding whitespace removed.
+
+    Raises:
+        ValueError: the name is empty once stripped, or holds a control character (Unicode
+            category Cc), a format character (Cf: zero-width spaces and joiners, BOM, bidi
+            controls, soft hyphen) or a lone surrogate; the message names the character.
+
+    Example:
+        >>> normalize_name(" cafe\\u0301 ") == "caf\\u00e9"
+        True
+        >>> normalize_name("e\\u200btl")
+        Traceback (most recent call last):
+        ...
+        ValueError: must not contain the format character U+200B (ZERO WIDTH SPACE)
+    """
+    name = unicodedata.normalize("NFC", value).strip()
+    if not name:
+        raise ValueError("must not be empty or only whitespace")
+    # Every refused character is unprintable to Python, so most names are checked at C speed.
+    if not name.isprintable():
+        for char in name:
+            code, category = ord(char), unicodedata.category(char)
+            if category == "Cs":
+                raise ValueError(f"must be valid Unicode text, not a lone surrogate (U+{code:04X})")
+            kind = _REFUSED_CATEGORIES.get(category)
+            if kind is not None:
+                label = _CONTROL_NAMES.get(code) or unicodedata.name(char, "")
+                shown = f"U+{code:04X} ({label})" if label else f"U+{code:04X}"
+                raise ValueError(f"must not contain the {kind} {shown}")
+    return name
+
+
+def _normalize_input(value: Any) -> Any:
+    # Before pydantic's own check, so that the length limit applies to the name as stored
+    # (NFC can lengthen a name); anything not text is left to pydantic to refuse.
+    return normalize_name(value) if isinstance(value, str) else value
+
+
 Timestamp = Annotated[datetime, AfterValidator(_check_time)]
-Label = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-"""A label that flows, runs and agents carry."""
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200),
+               BeforeValidator(_normalize_input)]
+"""The name of a project or an agent: :func:`normalize_name`'d, at most 200 characters."""
+LongName = Annotated[str, StringConstraints(min_length=1, max_length=500),
+                   BeforeValidator(_normalize_input)]
+"""The name of a flow, a run or a task: :func:`normalize_name`'d, at most 500 characters."""
+Label = Name
+"""A label that flows, runs and agents carry: a :data:`Name`, at most 200 characters."""
 JsonObject = Annotated[dict[str, Any], AfterValidator(_check_json)]
 
 

@@ -6,13 +6,13 @@ from datetime import datetime
 
 from pydantic import Field
 
-from caudal.wire._base import Label, Model
+from caudal.wire._base import Label, Model, Name
 
 __all__ = ["Agent", "AgentRegister", "ClaimRequest"]
 
 
 class AgentRegister(Model):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     labels: list[Label] = Field(default_factory=list, max_length=100)
     agent_type: str = Field(default="LocalAgent", max_length=100)
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from caudal.wire._base import JsonObject, Label, Model
+from caudal.wire._base import JsonObject, Label, LongName, Model, Name
 
 __all__ = ["FlowParameter", "FlowRegistration", "FlowVersion", "RegistrationResult",
            "ScheduleState", "registration_key"]
@@ -28,8 +28,8 @@ class FlowRegistration(Model):
     with the latest version's to skip an unchanged flow without storing anything.
     """
 
-    project: str = Field(min_length=1, max_length=200)
-    name: str = Field(min_length=1, max_length=500)
+    project: Name
+    name: LongName
     hash: str = Field(min_length=1, max_length=200)
     serialized: JsonObject
     labels: list[Label] = Field(default_factory=list, max_length=100)

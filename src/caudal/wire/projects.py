@@ -6,15 +6,12 @@ from datetime import datetime
 
 from pydantic import Field
 
-from caudal.wire._base import Model
+from caudal.wire._base import Model, Name
 
 __all__ = ["Project", "ProjectCreate"]
 
-NAME = Field(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")
-
-
 class ProjectCreate(Model):
-    name: str = NAME
+    name: Name
     description: str | None = Field(default=None, max_length=10_000)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from caudal.wire._base import INT32, JsonObject, Label, Model, Timestamp
+from caudal.wire._base import INT32, JsonObject, Label, LongName, Model, Name, Timestamp
 
 __all__ = ["FlowRun", "FlowRunCreate", "FlowRunRename", "StateRecord", "StateSet",
            "TaskRun", "TaskRunState", "TaskRunStatesResult"]
@@ -20,19 +20,19 @@ class FlowRunCreate(Model):
     (its latest version)."""
 
     flow_id: str | None = Field(default=None, max_length=100)
-    flow_name: str | None = Field(default=None, max_length=500)
-    project: str | None = Field(default=None, max_length=200)
+    flow_name: LongName | None = None
+    project: Name | None = None
     parameters: JsonObject = Field(default_factory=dict)
     context: JsonObject = Field(default_factory=dict)
     labels: list[Label] | None = LABELS
     """``None`` takes the flow's labels."""
-    run_name: str | None = Field(default=None, max_length=500)
+    run_name: LongName | None = None
     idempotency_key: str | None = Field(default=None, max_length=500)
     scheduled_start_time: Timestamp | None = None
 
 
 class FlowRunRename(Model):
-    name: str = Field(min_length=1, max_length=500)
+    name: LongName
 
 
 class StateSet(Model):
@@ -83,7 +83,7 @@ class TaskRunState(Model):
     flow_run_id: str = Field(max_length=100)
     task_slug: str = Field(min_length=1, max_length=500)
     map_index: int = Field(default=-1, ge=-1, le=INT32)
-    task_name: str | None = Field(default=None, max_length=500)
+    task_name: LongName | None = None
     state: str = Field(min_length=1, max_length=50)
     message: str | None = Field(default=None, max_length=100_000)
     timestamp: Timestamp | None = None

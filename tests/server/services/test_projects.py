@@ -30,7 +30,16 @@ def test_project_name_taken_is_409(api: httpx.Client) -> None:
 
 
 def test_blank_project_name_is_422(api: httpx.Client) -> None:
-    response = api.post("/api/projects", json={"name": " padded "})
+    response = api.post("/api/projects", json={"name": " \t "})
 
     assert response.status_code == 422
     assert api.get("/api/projects").json() == []
+
+
+def test_padded_project_name_is_stored_stripped(api: httpx.Client) -> None:
+    response = api.post("/api/projects", json={"name": " padded "})
+    again = api.post("/api/projects", json={"name": "padded"})
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "padded"
+    assert again.status_code == 409
