@@ -99,8 +99,9 @@ def crowd(workers: int, rounds: int, job: Callable[[Any, int, int], None],
     """Run ``job(client, worker, round)`` on ``workers`` threads for ``rounds`` rounds.
 
     Each thread opens its own client with ``connect(worker)``; all threads start every round
-    together, behind one barrier. Raises the first error a thread raised (a request that
-    timed out, a broken barrier), so a race test never hangs and never loses a failure.
+    together, behind one barrier. Raises the first error a thread raised (a failed check in
+    ``job``, a broken barrier), so a race test never hangs and never loses a failure; requests
+    sent through ``Tally.send`` never raise, they are counted.
     """
     errors: list[BaseException] = []
     start = threading.Barrier(workers)
