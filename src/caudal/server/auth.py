@@ -18,7 +18,7 @@ from caudal.server.errors import Forbidden, Unauthorized
 from caudal.server.services.api_keys import digest, lookup_role
 from caudal.wire.auth import Role
 
-__all__ = ["KeyCache", "require"]
+__all__ = ["KeyCache", "key_from", "require"]
 
 CACHE_TTL_S = 5.0
 """How long a checked key is trusted without asking the database again (a key revoked
@@ -58,7 +58,8 @@ class KeyCache:
             self._entries.clear()
 
 
-def _key_from(request: Request) -> str | None:
+def key_from(request: Request) -> str | None:
+    """The API key the request carries (``Authorization: Bearer`` or ``X-Caudal-Api-Key``)."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
@@ -76,7 +77,7 @@ async def caller_role(request: Request) -> Role:
     state = request.app.state
     if not state.settings.auth_required:
         return Role.ADMIN
-    key = _key_from(request)
+    key = key_from(request)
     if key is None:
         raise Unauthorized("This server requires an API key: send 'Authorization: Bearer "
                            "<key>' (set CAUDAL_API_KEY for the CLI). An admin creates keys "

@@ -152,6 +152,9 @@ def test_runner_runs_flows(auth_served: Any, keys: dict[Role, str],
                                       "serialized": {"parameters": []}}),
     ("POST", "/api/projects", {"name": "new"}),
     ("POST", "/api/flows/{flow_id}/archive", None),
+    # Switching a schedule off deletes the flow's future runs: as much as deleting a run.
+    ("POST", "/api/flows/{flow_id}/schedule/deactivate", None),
+    ("POST", "/api/flows/{flow_id}/schedule/activate", None),
     ("DELETE", "/api/flow-runs/{flow_run_id}", None),
     ("GET", "/api/api-keys", None),
     ("POST", "/api/api-keys", {"name": "mine", "role": "admin"}),
@@ -171,6 +174,10 @@ def test_admin_administers(auth_served: Any, keys: dict[Role, str],
                            flow: dict[str, str]) -> None:
     with _client(auth_served, keys[Role.ADMIN]) as admin:
         assert admin.post("/api/projects", json={"name": "ops"}).status_code == 201
+        off = admin.post(f"/api/flows/{flow['flow_id']}/schedule/deactivate")
+        assert off.status_code == 200 and off.json()["active"] is False, off.text
+        on = admin.post(f"/api/flows/{flow['flow_id']}/schedule/activate")
+        assert on.status_code == 200 and on.json()["active"] is True, on.text
         v2 = admin.post("/api/flows/register", json={
             "project": "etl", "name": "nightly", "hash": "h2",
             "serialized": {"parameters": []}})

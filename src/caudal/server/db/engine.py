@@ -94,6 +94,8 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
+        else:
+            event.listen(self.engine, "connect", _postgres_on_connect)
 
     @property
     def display_url(self) -> str:
@@ -247,6 +249,19 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=60000")
     cursor.close()
+
+
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000
+"""PostgreSQL ends a session of ours left idle inside a transaction this long. Only a
+connection this server lost without PostgreSQL noticing (a network cut) does that, and its
+locks would otherwise block the same rows, batch keys included, until TCP gives up."""
+
+
+def _postgres_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET idle_in_transaction_session_timeout = "
+                       f"{IDLE_IN_TRANSACTION_TIMEOUT_MS}")
+    dbapi_connection.commit()
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
