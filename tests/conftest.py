@@ -13,6 +13,7 @@ from fixtures_server import (
     auth_served,
     database_url,
     db,
+    empty_database_url,
     migrated_databases,
     served,
     server_process,
@@ -23,7 +24,8 @@ from fixtures_storage import gcs_bucket, gcs_server, s3_bucket, s3_server
 
 # Shared with every test module: real local S3 and GCS stand-ins (tests/fixtures_storage.py),
 # and the real server on SQLite and PostgreSQL (tests/fixtures_server.py).
-__all__ = ["api", "auth_served", "database_url", "db", "gcs_bucket", "gcs_server",
+__all__ = ["api", "auth_served", "database_url", "db", "empty_database_url", "gcs_bucket",
+           "gcs_server",
            "migrated_databases", "s3_bucket", "s3_server", "served", "server_process",
            "server_settings", "server_url"]
 

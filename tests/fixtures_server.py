@@ -78,6 +78,27 @@ def empty_tables(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own with no tables at all (not the session's shared one):
+    a SQLite file, or a PostgreSQL schema made for the test and dropped after it."""
+    from sqlalchemy import create_engine, text
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    schema = f"caudal_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _postgres_schema_url(schema)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, migrated_databases: dict[str, str]) -> str:
     """An empty, migrated database on each engine in turn."""
     url = migrated_databases[request.param]

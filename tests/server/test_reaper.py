@@ -7,7 +7,9 @@ import datetime as dt
 
 import httpx
 import pytest
+from sqlalchemy import select
 
+from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.reaper import Reaper
 from caudal.server.services.claims import claim_flow_runs
@@ -166,3 +168,20 @@ def test_heartbeat_keeps_running_run_alive(
 
     assert untouched.failed == 0
     assert reaped.failed == 1
+
+
+def test_reaper_forgets_batch_keys_older_than_a_day(api: httpx.Client, db: Database,
+                                                     run_id: str) -> None:
+    line = {"flow_run_id": run_id, "timestamp": "2026-12-06T12:00:00Z", "level": 20,
+            "message": "m"}
+    for key in ("old", "new"):
+        api.post("/api/logs", json=[line], headers={"Idempotency-Key": key}).raise_for_status()
+    with db.write() as conn:
+        conn.execute(models.batch_keys.update().where(models.batch_keys.c.key == "old")
+                     .values(created=utcnow() - dt.timedelta(hours=25)))
+
+    Reaper(db).run_once(utcnow())
+
+    with db.read() as conn:
+        kept = conn.execute(select(models.batch_keys.c.key)).scalars().all()
+    assert kept == ["new"]

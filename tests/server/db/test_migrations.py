@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect
 
 from caudal.server.db import migrations, models
 from caudal.server.db.engine import Database
-from fixtures_server import POSTGRES_URL, ServedApp, _postgres_schema_url
+from fixtures_server import ServedApp
 from fixtures_storage import free_port
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of this test's own with no tables at all (not the session's shared one)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    schema = f"caudal_empty_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield _postgres_schema_url(schema)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 @pytest.fixture
-def empty_db(empty_url: str) -> Iterator[Database]:
-    database = Database(empty_url)
+def empty_db(empty_database_url: str) -> Iterator[Database]:
+    database = Database(empty_database_url)
     yield database
     database.dispose()
 
@@ -84,18 +64,18 @@ def test_upgrade_twice_changes_nothing(empty_db: Database) -> None:
     assert _differences(empty_db) == []
 
 
-def test_app_upgrades_empty_database_at_start(empty_url: str) -> None:
+def test_app_upgrades_empty_database_at_start(empty_database_url: str) -> None:
     import httpx
 
     from caudal.server.app import create_app
     from caudal.server.settings import ServerSettings
 
-    settings = ServerSettings(database_url=empty_url, port=free_port(), run_services=False)
+    settings = ServerSettings(database_url=empty_database_url, port=free_port(), run_services=False)
     with ServedApp(create_app(settings), settings.port) as served:
         response = httpx.post(f"{served.url}/api/projects", json={"name": "first"})
         assert response.status_code == 201, response.text
 
-    db = Database(empty_url)
+    db = Database(empty_database_url)
     try:
         assert migrations.is_up_to_date(db)
         with db.read() as conn:

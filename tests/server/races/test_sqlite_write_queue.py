@@ -103,3 +103,33 @@ def test_reads_answer_while_writes_queue_behind_a_held_sqlite_write_lock(
             WRITERS * LINES
     finally:
         db.dispose()
+
+
+def test_idle_claim_answers_while_another_process_holds_the_write_lock(
+        sqlite_server: ServedApp, sqlite_url: str) -> None:
+    """An agent waiting for work takes no write lock: with nothing due it only reads, so a
+    writer elsewhere holding the file's lock does not hold it up."""
+    with httpx.Client(base_url=sqlite_server.url, timeout=REQUEST_TIMEOUT_S) as api:
+        agent_id = api.post("/api/agents", json={"name": "idle"}).json()["id"]
+        holder = sqlite3.connect(make_url(sqlite_url).database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        answers: list[httpx.Response] = []
+        answered = threading.Event()
+
+        def claim() -> None:
+            answers.append(api.post(f"/api/agents/{agent_id}/claim",
+                                    json={"limit": 1, "wait_s": 1.0}))
+            answered.set()
+
+        waiter = threading.Thread(target=claim)
+        try:
+            waiter.start()
+            # The lock is held far longer than the claim waits: a claim that needed it
+            # would still be waiting when the holder lets go.
+            answered_while_locked = answered.wait(timeout=HOLD_S)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        waiter.join(timeout=REQUEST_TIMEOUT_S)
+    assert answered_while_locked
+    assert [(a.status_code, a.json()) for a in answers] == [(200, [])]

@@ -264,6 +264,22 @@ def test_waiting_claim_returns_run_created_meanwhile(
     assert result["took"] < 4
 
 
+def test_waiting_claim_takes_a_run_when_it_becomes_due(
+        api: httpx.Client, server_url: str, flow_id: str) -> None:
+    """No request announces a run becoming due by the clock: the waiting claim looks again
+    at the run's time, which it learnt when it found nothing due."""
+    agent = register_agent(api)
+    run = create_run(api, flow_id=flow_id,
+                     scheduled_start_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1.5))
+
+    with httpx.Client(base_url=server_url, timeout=30) as http:
+        first = claim(http, agent, wait_s=0)  # not due yet
+        waited = claim(http, agent, wait_s=8)
+
+    assert first == []
+    assert [r["id"] for r in waited] == [run["id"]]
+
+
 def test_agent_heartbeat_and_list(api: httpx.Client, db: Database) -> None:
     agent = register_agent(api, "etl-1", ["gpu", "gpu", "a"])
     before = api.get("/api/agents").json()

@@ -163,3 +163,16 @@ def test_batch_naming_unknown_run_is_404_and_writes_nothing(
     assert "Flow run 'no-such-run' does not exist" in response.json()["detail"]
     with db.read() as conn:
         assert conn.execute(select(func.count()).select_from(models.logs)).scalar() == 0
+
+
+def test_batch_sent_again_with_its_key_is_acknowledged_and_written_once(
+        api: httpx.Client, run_id: str, db: Database) -> None:
+    batch = [_line(run_id, "first"), _line(run_id, "second")]
+    headers = {"Idempotency-Key": "batch-1"}
+
+    answers = [api.post("/api/logs", json=batch, headers=headers) for _ in range(3)]
+    other = api.post("/api/logs", json=batch[:1], headers={"Idempotency-Key": "batch-2"})
+
+    assert [(a.status_code, a.json()) for a in answers] == [(200, {"written": 2})] * 3
+    assert other.json() == {"written": 1}
+    assert _messages(_query(api, run_id)) == ["first", "second", "first"]

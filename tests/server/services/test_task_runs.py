@@ -143,3 +143,16 @@ def test_empty_batch_writes_nothing(api: httpx.Client) -> None:
 
 def test_task_runs_of_unknown_flow_run_is_404(api: httpx.Client) -> None:
     assert api.get("/api/flow-runs/nope/task-runs").status_code == 404
+
+
+def test_state_batch_sent_again_with_its_key_adds_no_history(
+        api: httpx.Client, run_id: str, db: Database) -> None:
+    batch = [{"flow_run_id": run_id, "task_slug": "extract-1", "state": "Running"},
+             {"flow_run_id": run_id, "task_slug": "extract-1", "state": "Success"}]
+
+    answers = [api.post("/api/task-runs/states", json=batch,
+                        headers={"Idempotency-Key": "states-1"}) for _ in range(3)]
+
+    assert [(a.status_code, a.json()) for a in answers] == [(200, {"written": 2})] * 3
+    assert [t["state"] for t in _task_runs(api, run_id)] == ["Success"]
+    assert _counts(db) == (1, 2)  # one task run, two states in its history
