@@ -145,3 +145,17 @@ def test_name_length_is_checked_after_stripping(api: httpx.Client) -> None:
     _created(api.post("/api/projects", json={"name": " " * 10 + "p" * 200 + " "}))
     _refused(api.post("/api/projects", json={"name": "p" * 201}), "name:",
              "at most 200 characters")
+
+
+def test_names_in_the_query_string_find_what_they_look_like(api: httpx.Client,
+                                                            flow_id: str) -> None:
+    api.post("/api/flow-runs", json={"flow_id": flow_id}).raise_for_status()
+
+    flows = _created(api.get("/api/flows", params={"name": "etl ", "project": " p"}))
+    runs = _created(api.get("/api/flow-runs", params={"flow_name": "\tetl",
+                                                      "project": "p "}))
+
+    assert [f["id"] for f in flows] == [flow_id]
+    assert [r["flow_id"] for r in runs["items"]] == [flow_id]
+    _refused(api.get("/api/flows", params={"name": "e\u200btl"}), "name:", "U+200B")
+    _refused(api.get("/api/flow-runs", params={"project": " "}), "project:", "empty")

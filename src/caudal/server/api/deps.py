@@ -10,11 +10,13 @@ from pydantic import BaseModel
 
 from caudal.server.auth import require
 from caudal.server.db.engine import Database
+from caudal.server.errors import Invalid
+from caudal.wire._base import normalize_name
 from caudal.wire.auth import Role
 from caudal.wire.errors import ApiError
 
 __all__ = ["ADMIN", "AUTH_ERRORS", "RUNNER", "VIEWER", "database", "error", "json_response",
-           "write"]
+           "query_name", "write"]
 
 T = TypeVar("T")
 
@@ -57,3 +59,18 @@ def json_response(model: BaseModel, status_code: int = 200) -> Response:
     """
     return Response(model.model_dump_json(), status_code=status_code,
                     media_type="application/json")
+
+
+def query_name(value: str | None, parameter: str) -> str | None:
+    """A name from the query string, spelt as names are stored (``normalize_name``), so
+    that ``?name=etl%20`` finds the flow ``etl``.
+
+    Raises:
+        Invalid: the name cannot be one (empty, or holding an invisible character).
+    """
+    if value is None:
+        return None
+    try:
+        return normalize_name(value)
+    except ValueError as exc:
+        raise Invalid(f"Invalid request: {parameter}: {exc}.") from exc

@@ -12,6 +12,7 @@ from caudal.server.api.deps import (
     database,
     error,
     json_response,
+    query_name,
     write,
 )
 from caudal.server.db.engine import Database
@@ -49,8 +50,9 @@ def list_flow_runs(flow_id: str | None = Query(None, max_length=100),
                    db: Database = Depends(database)) -> Page[FlowRun]:
     """Runs newest first (by scheduled start); pass ``next_cursor`` back for the next page."""
     items, next_cursor = flow_runs.list_flow_runs(
-        db, flow_id=flow_id, flow_group_id=flow_group_id, flow_name=flow_name,
-        project=project, states=state, limit=limit, cursor=cursor)
+        db, flow_id=flow_id, flow_group_id=flow_group_id,
+        flow_name=query_name(flow_name, "flow_name"), project=query_name(project, "project"),
+        states=state, limit=limit, cursor=cursor)
     return json_response(Page[FlowRun](items=items, next_cursor=next_cursor))  # type: ignore[return-value]
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from caudal.server.api.deps import ADMIN, AUTH_ERRORS, VIEWER, database, error, write
+from caudal.server.api.deps import (
+    ADMIN,
+    AUTH_ERRORS,
+    VIEWER,
+    database,
+    error,
+    query_name,
+    write,
+)
 from caudal.server.db.engine import Database
 from caudal.server.services import flows, registration, schedules
 from caudal.wire.flows import FlowRegistration, FlowVersion, RegistrationResult, ScheduleState
@@ -35,7 +43,8 @@ def list_flows(project: str | None = Query(None, max_length=200),
                include_archived: bool = False,
                db: Database = Depends(database)) -> list[FlowVersion]:
     """The latest version of every flow (every version with ``include_archived``)."""
-    return flows.list_flows(db, project=project, name=name, flow_group_id=flow_group_id,
+    return flows.list_flows(db, project=query_name(project, "project"),
+                            name=query_name(name, "name"), flow_group_id=flow_group_id,
                             include_archived=include_archived)
 
 
