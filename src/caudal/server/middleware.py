@@ -13,6 +13,8 @@ import time
 import uuid
 from typing import Any
 
+from caudal.server.db.engine import CommitOutcomeUnknown
+
 __all__ = ["ErrorGuard", "MetricsMiddleware", "RequestGuard"]
 
 logger = logging.getLogger("caudal.server")
@@ -40,6 +42,8 @@ class ErrorGuard:
     - The database cannot be reached (``Database.is_unavailable``): 503 with ``Retry-After``;
       the transaction was not committed, so the same request can be sent again. A warning is
       logged at most every few seconds, however many requests fail meanwhile.
+    - The connection failed while committing (``CommitOutcomeUnknown``): 504, which clients
+      repeat only for requests that are safe to repeat (the change may be stored).
     - Anything else: 500 with an error id, logged once with its traceback under that id.
 
     Re-raising (what Starlette's own error middleware does) would log each error twice and
@@ -68,6 +72,12 @@ class ErrorGuard:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:  # the point of this middleware: nothing escapes it
             where = f"{scope.get('method', '')} {scope.get('path', '')}"
+            if isinstance(exc, CommitOutcomeUnknown):
+                logger.warning("%s: %s (%s).", where, exc, exc.__cause__)
+                if not started:
+                    await _refuse(send, 504, f"{exc} Read the object back before sending "
+                                  "the request again.")
+                return
             if self.db.is_unavailable(exc):
                 now = time.monotonic()
                 if now - self._last_warning >= self.quiet_s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select, text
 from caudal.server.db import models
 from caudal.server.db.engine import Database, default_sqlite_url, normalize_url
 from caudal.server.services.common import new_id, utcnow
+from fixtures_server import POSTGRES_URL
 
 from ..helpers import run_together
 
@@ -90,3 +92,54 @@ def test_writers_on_separate_databases_at_once_all_commit(
 
     assert errors == []
     assert _count(db) == 60
+
+
+def test_unreachable_postgresql_is_unavailable_and_a_bad_query_is_not() -> None:
+    from fixtures_storage import free_port
+
+    closed = Database(f"postgresql+psycopg://127.0.0.1:{free_port()}/test")
+    with pytest.raises(Exception) as refused:
+        with closed.read() as conn:
+            conn.execute(text("SELECT 1"))
+    closed.dispose()
+    live = Database(POSTGRES_URL)
+    with pytest.raises(Exception) as bad_query:
+        with live.read() as conn:
+            conn.execute(text("SELECT * FROM no_such_table"))
+    live.dispose()
+
+    assert live.is_unavailable(refused.value)
+    assert live.is_unavailable(refused.value.orig)  # the driver's own error, as COPY raises it
+    assert not live.is_unavailable(bad_query.value)
+    assert not live.is_retryable(bad_query.value)
+
+
+def test_deadlock_loser_is_run_again_inside_the_server(database_url: str) -> None:
+    """Two transactions that lock two rows in opposite orders: PostgreSQL aborts one, and
+    ``retrying`` runs it again, so both callers succeed."""
+    dbs = [Database(database_url) for _ in range(2)]
+    ids = [new_id(), new_id()]
+    with dbs[0].write() as conn:
+        for i, project_id in enumerate(ids):
+            conn.execute(models.projects.insert(), {**_project(f"p{i}"), "id": project_id})
+    both_hold_one = threading.Barrier(2, timeout=10)
+    attempts = [0, 0]
+
+    def lock_in_order(i: int, database: Database) -> None:
+        def transaction() -> None:
+            attempts[i] += 1
+            order = ids if i == 0 else ids[::-1]
+            with database.write() as conn:
+                for step, project_id in enumerate(order):
+                    conn.execute(models.projects.update()
+                                 .where(models.projects.c.id == project_id)
+                                 .values(description=f"by {i}"))
+                    if step == 0 and attempts[i] == 1 and not database.is_sqlite:
+                        both_hold_one.wait()  # first attempts only: the deadlock happens once
+        database.retrying(transaction)
+
+    errors = run_together(lock_in_order, dbs)
+
+    assert errors == []
+    if not dbs[0].is_sqlite:  # SQLite's one writer cannot deadlock
+        assert sorted(attempts) == [1, 2]

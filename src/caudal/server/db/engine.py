@@ -10,6 +10,7 @@ caller. ``is_unavailable`` tells a database that cannot be reached from any othe
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import threading
@@ -25,7 +26,7 @@ from sqlalchemy.engine import URL
 
 from caudal.server.db.models import sqlite_text
 
-__all__ = ["Database", "default_sqlite_url", "normalize_url"]
+__all__ = ["CommitOutcomeUnknown", "Database", "default_sqlite_url", "normalize_url"]
 
 logger = logging.getLogger("caudal.server.db")
 
@@ -39,6 +40,10 @@ WRITE_ATTEMPTS = 5
 _RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 # Class 08 (connection exception) and 57P0x (the server is shutting down or starting up).
 _UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P")
+
+
+class CommitOutcomeUnknown(Exception):
+    """The database connection failed during COMMIT: the change may or may not be stored."""
 
 
 def default_sqlite_url(home_dir: str | Path) -> str:
@@ -110,17 +115,40 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """A connection in a write transaction that commits at the end of the block."""
+        """A connection in a write transaction that commits at the end of the block.
+
+        Raises:
+            CommitOutcomeUnknown: the connection failed while committing, so the changes may
+                or may not have been written.
+        """
         if not self.is_sqlite:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+            with self.engine.connect() as conn:
+                yield from self._transaction(conn)
             return
         # One writer at a time in this process; BEGIN IMMEDIATE takes the file's write lock
         # up front, so a transaction never fails half-way when it upgrades from read to write.
         with self._write_lock, self.engine.connect() as conn:
-            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
+            yield from self._transaction(conn.execution_options(sqlite_begin="IMMEDIATE"))
+
+    def _transaction(self, conn: Connection) -> Iterator[Connection]:
+        transaction = conn.begin()
+        try:
+            yield conn
+        except BaseException:
+            # A connection that died cannot roll back either; the error to report is the first.
+            with contextlib.suppress(Exception):
+                transaction.rollback()
+            raise
+        try:
+            transaction.commit()
+        except exc.DBAPIError as error:
+            # Before the commit, a failure means nothing was written; during it, the database
+            # may have committed and the answer been lost. Callers must know which.
+            if self.is_retryable(error) or not self.is_unavailable(error):
+                raise
+            raise CommitOutcomeUnknown(
+                "The connection to the database failed while the change was being "
+                "committed; it may or may not have been written.") from error
 
     def retrying(self, job: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call ``job(*args, **kwargs)``, running it again when its transaction lost a deadlock
@@ -132,12 +160,12 @@ class Database:
         for attempt in range(1, WRITE_ATTEMPTS + 1):
             try:
                 return job(*args, **kwargs)
-            except exc.DBAPIError as error:
+            except Exception as error:
                 if attempt == WRITE_ATTEMPTS or not self.is_retryable(error):
                     raise
                 logger.debug("%s lost to a concurrent transaction (%s); attempt %d of %d.",
-                             getattr(job, "__name__", "write"), _sqlstate(error), attempt + 1,
-                             WRITE_ATTEMPTS)
+                             getattr(job, "__name__", "write"), self._sqlstate(error),
+                             attempt + 1, WRITE_ATTEMPTS)
                 # The other transaction needs a moment to finish; jitter keeps two losers
                 # from colliding again in step.
                 time.sleep(random.uniform(0.005, 0.02) * 2 ** (attempt - 1))
@@ -146,28 +174,42 @@ class Database:
     def is_retryable(self, error: BaseException) -> bool:
         """Whether ``error`` is a transaction aborted for a deadlock or a serialization
         failure, which is cured by running the transaction again."""
-        return (not self.is_sqlite and isinstance(error, exc.DBAPIError)
-                and _sqlstate(error) in _RETRYABLE_SQLSTATES)
+        return not self.is_sqlite and self._sqlstate(error) in _RETRYABLE_SQLSTATES
 
     def is_unavailable(self, error: BaseException) -> bool:
         """Whether ``error`` means the database cannot be reached or is not taking work right
         now (refused or lost connections, a restart, no free connection, SQLite busy), as
-        opposed to a failure of the request itself."""
+        opposed to a failure of the request itself.
+
+        ``error`` may be SQLAlchemy's wrapper or the driver's own error (``COPY`` runs on the
+        driver's cursor).
+        """
         if isinstance(error, exc.TimeoutError):  # no connection free in the pool
             return True
-        if not isinstance(error, exc.DBAPIError):
-            return False
-        if error.connection_invalidated:
+        if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
             return True
+        orig = self._driver_error(error)
+        if orig is None:
+            return False
+        dbapi = self.engine.dialect.loaded_dbapi
         if self.is_sqlite:
-            text = str(error.orig).lower()
-            return isinstance(error, exc.OperationalError) and (
+            text = str(orig).lower()
+            return isinstance(orig, dbapi.OperationalError) and (
                 "locked" in text or "busy" in text or "unable to open" in text)
-        state = _sqlstate(error)
+        state = getattr(orig, "sqlstate", None)
         if state:
             return state.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES)
         # No SQLSTATE: the driver failed before the server answered (refused, reset).
-        return isinstance(error, exc.OperationalError | exc.InterfaceError)
+        return isinstance(orig, dbapi.OperationalError | dbapi.InterfaceError)
+
+    def _driver_error(self, error: BaseException) -> BaseException | None:
+        """The driver's own exception behind ``error``, or None if it is not a database error."""
+        if isinstance(error, exc.DBAPIError):
+            return error.orig
+        return error if isinstance(error, self.engine.dialect.loaded_dbapi.Error) else None
+
+    def _sqlstate(self, error: BaseException) -> str | None:
+        return getattr(self._driver_error(error), "sqlstate", None)
 
     @property
     def writer_threads(self) -> int:
@@ -230,10 +272,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _sqlstate(error: exc.DBAPIError) -> str | None:
-    return getattr(error.orig, "sqlstate", None)
 
 
 def _as_sqlite(value: Any) -> Any:
