@@ -7,18 +7,22 @@ every caller is an admin, as on a laptop. A key is never logged: only its digest
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+import anyio.to_thread
 from fastapi import Request
 
 from caudal.server.errors import Forbidden, Unauthorized
-from caudal.server.services.api_keys import digest, lookup_role
+from caudal.server.services.api_keys import digest, lookup_role, record_key_use
 from caudal.wire.auth import Role
 
 __all__ = ["KeyCache", "key_from", "require"]
+
+logger = logging.getLogger("caudal.server")
 
 CACHE_TTL_S = 5.0
 """How long a checked key is trusted without asking the database again (a key revoked
@@ -41,17 +45,17 @@ class KeyCache:
             return True, entry[1]
         return False, None
 
-    def load(self, db: Any, key: str) -> Role | None:
-        """Look the key up in the database (blocking) and remember its role."""
+    def load(self, db: Any, key: str) -> tuple[str, Role] | None:
+        """Look the key up in the database (blocking, a read) and remember its role; the
+        key's id and role, or None for an unknown key."""
         key_digest = digest(key)
         now = time.monotonic()
         found = lookup_role(db, key)
-        role = found[1] if found else None
         with self._lock:
             if len(self._entries) > 10_000:  # unknown keys must not grow this without bound
                 self._entries.clear()
-            self._entries[key_digest] = (now + self.ttl_s, role)
-        return role
+            self._entries[key_digest] = (now + self.ttl_s, found[1] if found else None)
+        return found
 
     def clear(self) -> None:
         with self._lock:
@@ -84,10 +88,32 @@ async def caller_role(request: Request) -> Role:
                            "with 'caudal auth create-key --role runner'.")
     hit, role = state.key_cache.cached(key)
     if not hit:
-        role = await asyncio.to_thread(state.key_cache.load, state.db, key)
+        found = await anyio.to_thread.run_sync(state.key_cache.load, state.db, key)
+        role = found[1] if found else None
+        if found:
+            # When the key was last used is written behind the request, through the writers'
+            # queue: a request that only reads never waits for the write lock.
+            _in_background(state.writes.run(record_key_use, state.db, found[0]))
     if role is None:
         raise Unauthorized("The API key is not valid (unknown or revoked).")
     return role
+
+
+_background: set[asyncio.Task[Any]] = set()
+
+
+def _in_background(work: Coroutine[Any, Any, Any]) -> None:
+    """Run ``work`` without waiting for it; a failure is logged (it only noted a key's use)."""
+    task = asyncio.get_running_loop().create_task(work)
+    _background.add(task)  # a task nobody references may be collected before it ends
+
+    def done(finished: asyncio.Task[Any]) -> None:
+        _background.discard(finished)
+        if not finished.cancelled() and finished.exception() is not None:
+            logger.warning("Could not record when an API key was last used: %s",
+                           finished.exception())
+
+    task.add_done_callback(done)
 
 
 def require(role: Role) -> Callable[[Request], Awaitable[Role]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -302,5 +303,10 @@ def test_a_used_key_shows_when_it_was_last_used(auth_served) -> None:
                          headers={"Authorization": f"Bearer {created.key}"})
 
     assert response.status_code == 200
-    (used,) = [k.last_used for k in list_api_keys(db) if k.id == created.id]
+    # Written behind the request: looked for a few times, for up to 5 s.
+    for _ in range(50):
+        (used,) = [k.last_used for k in list_api_keys(db) if k.id == created.id]
+        if used is not None:
+            break
+        time.sleep(0.1)
     assert used is not None

@@ -133,3 +133,48 @@ def test_idle_claim_answers_while_another_process_holds_the_write_lock(
         waiter.join(timeout=REQUEST_TIMEOUT_S)
     assert answered_while_locked
     assert [(a.status_code, a.json()) for a in answers] == [(200, [])]
+
+
+def test_read_with_a_new_api_key_answers_while_another_process_holds_the_write_lock(
+        sqlite_url: str) -> None:
+    """Checking a key the server has not seen is a read; noting when it was used is written
+    behind the request, once the lock is free."""
+    from caudal.server.app import create_app
+    from caudal.server.services.api_keys import create_api_key, list_api_keys
+    from caudal.server.settings import ServerSettings
+    from caudal.wire.auth import Role
+    from fixtures_storage import free_port
+
+    settings = ServerSettings(database_url=sqlite_url, port=free_port(), run_services=False,
+                              auth=True)
+    db = Database(sqlite_url)
+    key = create_api_key(db, "reader", Role.VIEWER)
+    with ServedApp(create_app(settings), settings.port) as served, \
+            httpx.Client(base_url=served.url, timeout=REQUEST_TIMEOUT_S,
+                         headers={"Authorization": f"Bearer {key.key}"}) as api:
+        holder = sqlite3.connect(make_url(sqlite_url).database, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        answers: list[httpx.Response] = []
+        answered = threading.Event()
+
+        def read() -> None:
+            answers.append(api.get("/api/projects"))
+            answered.set()
+
+        reader = threading.Thread(target=read)
+        try:
+            reader.start()
+            answered_while_locked = answered.wait(timeout=HOLD_S)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        reader.join(timeout=REQUEST_TIMEOUT_S)
+        for _ in range(50):  # the use is written once the lock is free
+            (used,) = [k.last_used for k in list_api_keys(db) if k.id == key.id]
+            if used is not None:
+                break
+            time.sleep(0.1)
+    db.dispose()
+    assert answered_while_locked
+    assert [(a.status_code, a.json()) for a in answers] == [(200, [])]
+    assert used is not None

@@ -15,7 +15,8 @@ from caudal.server.services.common import new_id, utcnow
 from caudal.wire.auth import ApiKey as ApiKeyOut
 from caudal.wire.auth import ApiKeyCreated, Role
 
-__all__ = ["create_api_key", "digest", "list_api_keys", "lookup_role", "revoke_api_key"]
+__all__ = ["create_api_key", "digest", "list_api_keys", "lookup_role", "record_key_use",
+           "revoke_api_key"]
 
 keys = models.api_keys
 PREFIX = "cdl_"
@@ -40,16 +41,17 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def lookup_role(db: Database, key: str) -> tuple[str, Role] | None:
-    """The id and role of an unrevoked key, or ``None`` for an unknown one; a known key's
-    ``last_used`` becomes now (callers cache the answer, so this writes rarely)."""
+    """The id and role of an unrevoked key, or ``None`` for an unknown one (a read only)."""
     with db.read() as conn:
         row = conn.execute(select(keys.c.id, keys.c.role).where(
             keys.c.key_hash == digest(key), keys.c.revoked.is_(False))).first()
-    if row is None:
-        return None
+    return None if row is None else (row.id, Role(row.role))
+
+
+def record_key_use(db: Database, key_id: str) -> None:
+    """Note that the key was used now (its ``last_used``)."""
     with db.write() as conn:
-        conn.execute(update(keys).where(keys.c.id == row.id).values(last_used=utcnow()))
-    return row.id, Role(row.role)
+        conn.execute(update(keys).where(keys.c.id == key_id).values(last_used=utcnow()))
 
 
 def list_api_keys(db: Database) -> list[ApiKeyOut]:
