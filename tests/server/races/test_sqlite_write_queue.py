@@ -10,13 +10,19 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import httpx
 from sqlalchemy import make_url
 
+from caudal.server.app import create_app
 from caudal.server.db import models
 from caudal.server.db.engine import Database
+from caudal.server.services.api_keys import create_api_key, list_api_keys
+from caudal.server.settings import ServerSettings
+from caudal.wire.auth import Role
 from fixtures_server import ServedApp
+from fixtures_storage import free_port
 
 from ..helpers import build_flow, create_project, create_run, register
 from .builders import count_rows
@@ -105,46 +111,47 @@ def test_reads_answer_while_writes_queue_behind_a_held_sqlite_write_lock(
         db.dispose()
 
 
+def _send_while_locked(sqlite_url: str,
+                      send: Callable[[], httpx.Response]) -> httpx.Response | None:
+    """Hold the file's write lock from another connection while ``send`` runs in a thread;
+    its answer if it came while the lock was held (for up to ``HOLD_S``), else None."""
+    answers: list[httpx.Response] = []
+    answered = threading.Event()
+
+    def sender() -> None:
+        answers.append(send())
+        answered.set()
+
+    holder = sqlite3.connect(make_url(sqlite_url).database, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    thread = threading.Thread(target=sender)
+    try:
+        thread.start()
+        in_time = answered.wait(timeout=HOLD_S)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    thread.join(timeout=REQUEST_TIMEOUT_S)
+    return answers[0] if in_time else None
+
+
 def test_idle_claim_answers_while_another_process_holds_the_write_lock(
         sqlite_server: ServedApp, sqlite_url: str) -> None:
     """An agent waiting for work takes no write lock: with nothing due it only reads, so a
-    writer elsewhere holding the file's lock does not hold it up."""
+    writer elsewhere holding the file's lock does not hold it up. (The lock is held far
+    longer than the claim waits: a claim that needed it would still be waiting.)"""
     with httpx.Client(base_url=sqlite_server.url, timeout=REQUEST_TIMEOUT_S) as api:
         agent_id = api.post("/api/agents", json={"name": "idle"}).json()["id"]
-        holder = sqlite3.connect(make_url(sqlite_url).database, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        answers: list[httpx.Response] = []
-        answered = threading.Event()
+        answer = _send_while_locked(sqlite_url, lambda: api.post(
+            f"/api/agents/{agent_id}/claim", json={"limit": 1, "wait_s": 1.0}))
 
-        def claim() -> None:
-            answers.append(api.post(f"/api/agents/{agent_id}/claim",
-                                    json={"limit": 1, "wait_s": 1.0}))
-            answered.set()
-
-        waiter = threading.Thread(target=claim)
-        try:
-            waiter.start()
-            # The lock is held far longer than the claim waits: a claim that needed it
-            # would still be waiting when the holder lets go.
-            answered_while_locked = answered.wait(timeout=HOLD_S)
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        waiter.join(timeout=REQUEST_TIMEOUT_S)
-    assert answered_while_locked
-    assert [(a.status_code, a.json()) for a in answers] == [(200, [])]
+    assert answer is not None and (answer.status_code, answer.json()) == (200, [])
 
 
 def test_read_with_a_new_api_key_answers_while_another_process_holds_the_write_lock(
         sqlite_url: str) -> None:
     """Checking a key the server has not seen is a read; noting when it was used is written
     behind the request, once the lock is free."""
-    from caudal.server.app import create_app
-    from caudal.server.services.api_keys import create_api_key, list_api_keys
-    from caudal.server.settings import ServerSettings
-    from caudal.wire.auth import Role
-    from fixtures_storage import free_port
-
     settings = ServerSettings(database_url=sqlite_url, port=free_port(), run_services=False,
                               auth=True)
     db = Database(sqlite_url)
@@ -152,29 +159,13 @@ def test_read_with_a_new_api_key_answers_while_another_process_holds_the_write_l
     with ServedApp(create_app(settings), settings.port) as served, \
             httpx.Client(base_url=served.url, timeout=REQUEST_TIMEOUT_S,
                          headers={"Authorization": f"Bearer {key.key}"}) as api:
-        holder = sqlite3.connect(make_url(sqlite_url).database, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        answers: list[httpx.Response] = []
-        answered = threading.Event()
-
-        def read() -> None:
-            answers.append(api.get("/api/projects"))
-            answered.set()
-
-        reader = threading.Thread(target=read)
-        try:
-            reader.start()
-            answered_while_locked = answered.wait(timeout=HOLD_S)
-        finally:
-            holder.execute("ROLLBACK")
-            holder.close()
-        reader.join(timeout=REQUEST_TIMEOUT_S)
+        answer = _send_while_locked(sqlite_url, lambda: api.get("/api/projects"))
         for _ in range(50):  # the use is written once the lock is free
             (used,) = [k.last_used for k in list_api_keys(db) if k.id == key.id]
             if used is not None:
                 break
             time.sleep(0.1)
     db.dispose()
-    assert answered_while_locked
-    assert [(a.status_code, a.json()) for a in answers] == [(200, [])]
+
+    assert answer is not None and (answer.status_code, answer.json()) == (200, [])
     assert used is not None
