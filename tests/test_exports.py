@@ -37,6 +37,28 @@ def test_all_is_sorted_and_every_name_resolves():
         assert getattr(caudal, name) is not None
 
 
+def test_every_advertised_name_resolves():
+    # dir(caudal) and the lazy tables promise these names to users and to tab completion;
+    # each must import, not fail on first use (a submodule listed before it was written).
+    advertised = (set(caudal.__all__) | set(caudal._LAZY_NAMES) | set(caudal._LAZY_MODULES)
+                  | set(dir(caudal)))
+    unresolved = {}
+    for name in sorted(advertised):
+        try:
+            getattr(caudal, name)
+        except (ImportError, AttributeError) as exc:
+            unresolved[name] = f"{type(exc).__name__}: {exc}"
+
+    assert unresolved == {}
+
+
+@pytest.mark.parametrize("name", sorted(caudal._LAZY_MODULES))
+def test_lazy_module_name_is_a_caudal_submodule(name):
+    module = getattr(caudal, name)
+
+    assert isinstance(module, ModuleType) and module.__name__ == f"caudal.{name}"
+
+
 def test_all_matches_public_names():
     exported_modules = {n for n in caudal.__all__ if isinstance(vars(caudal).get(n), ModuleType)}
 
