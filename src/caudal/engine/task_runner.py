@@ -43,6 +43,7 @@ from caudal.engine.state import (
 from caudal.exceptions import ResultNotImplementedError
 from caudal.utilities.context import context as _context
 from caudal.utilities.logging import StdoutToLog, get_logger, log_fast
+from caudal.wire.ids import task_run_id
 
 if TYPE_CHECKING:
     from caudal.core.edge import Edge
@@ -117,7 +118,11 @@ class TaskRunner:
         ctx["task_full_name"] = full_name
         ctx["task_tags"] = task.tags
         ctx["task_run_count"] = run_count
-        ctx["task_run_id"] = ctx.get("task_run_id") or new_run_id()
+        if not ctx.get("task_run_id"):
+            # The rule the server keys task runs by, so an id seen here names the same row there.
+            flow_run_id = ctx.get("flow_run_id")
+            ctx["task_run_id"] = (task_run_id(flow_run_id, ctx.get("task_slug") or task.slug,
+                                              map_index) if flow_run_id else new_run_id())
         ctx["logger"] = self.task_logger
         ctx.setdefault("task_slug", task.slug)
         ctx.setdefault("map_index", None)

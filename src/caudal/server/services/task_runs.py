@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -14,22 +13,15 @@ from caudal.server.errors import Invalid
 from caudal.server.services.batches import record_batch_key
 from caudal.server.services.common import as_utc, utcnow
 from caudal.server.services.flow_runs import check_flow_runs_exist, flow_run_row
+from caudal.wire.ids import task_run_id
 from caudal.wire.runs import TaskRun as TaskRunOut
 from caudal.wire.states import STATE_KINDS, StateKind
 
-__all__ = ["list_task_runs", "task_run_id", "write_task_run_states"]
+__all__ = ["list_task_runs", "write_task_run_states"]
 
 task_runs = models.task_runs
 history = models.task_run_states
 runs = models.flow_runs
-
-_NAMESPACE = uuid.UUID("4f0c6f2e-64b4-4a55-9b56-0c1c2d1e3f40")
-
-
-def task_run_id(flow_run_id: str, task_slug: str, map_index: int) -> str:
-    """A task run's id is derived from what identifies it, so a batch needs no lookups."""
-    return str(uuid.uuid5(_NAMESPACE, f"{flow_run_id}\0{task_slug}\0{map_index}"))
-
 
 def write_task_run_states(db: Database, states: list[dict[str, Any]],
                           batch_key: str | None = None) -> int:
