@@ -119,10 +119,10 @@ class ObjectNotFound(ClientError, LookupError):
 class NotAvailableError(CaudalError, NotImplementedError):
     """A Prefect 0.15 feature whose import path exists but whose behaviour comes later."""
 
-    def __init__(self, feature: str, issue: str = "a later release") -> None:
+    def __init__(self, feature: str, arrives_with: str = "a later release") -> None:
         super().__init__(
             f"'{feature}' is not available in this version of caudal yet; it arrives with "
-            f"{issue}. The import path exists so that your flows load unchanged."
+            f"{arrives_with}. The import path exists so that your flows load unchanged."
         )
 
 

@@ -60,7 +60,8 @@ class TaskRunView:
         Raises:
             NotAvailableError: always, in this release.
         """
-        raise NotAvailableError("TaskRunView.get_result", "the caudal.tasks.prefect issue")
+        raise NotAvailableError("TaskRunView.get_result",
+                                "caudal's agents, with 'get_task_run_result'")
 
     def __repr__(self) -> str:
         index = "" if self.map_index == -1 else f", map_index={self.map_index}"

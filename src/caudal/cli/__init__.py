@@ -1,9 +1,8 @@
 """The ``caudal`` command line: one click group; each command lives in its own module.
 
 Commands are imported only when run (or listed by ``--help``), so ``caudal flows ls`` loads
-the client and never the server, and ``caudal --version`` loads neither. A command group
-whose module is not in this installation (``server``, ``db``, ``auth`` before they land) is
-simply not offered.
+the client and never the server, and ``caudal --version`` loads neither. A command whose
+module is missing from an installation is simply not offered.
 """
 
 from __future__ import annotations

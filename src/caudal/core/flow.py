@@ -654,7 +654,7 @@ class Flow:
     def visualize(self, *args: Any, **kwargs: Any) -> Any:
         from caudal.exceptions import NotAvailableError
 
-        raise NotAvailableError("Flow.visualize", "the web UI issue (the DAG view)")
+        raise NotAvailableError("Flow.visualize", "caudal's web UI (its DAG view)")
 
 
 def _constant_cls() -> type:

@@ -1,7 +1,7 @@
 """Stand-ins for Prefect 0.15 names whose behaviour a later caudal release delivers.
 
 The import works, so a flow file that imports the name loads; using it raises
-``NotAvailableError`` saying which issue brings it.
+``NotAvailableError`` saying what brings it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from caudal.exceptions import NotAvailableError
 __all__ = ["unavailable"]
 
 
-def unavailable(name: str, issue: str, module: str) -> type:
+def unavailable(name: str, arrives_with: str, module: str) -> type:
     """A class named ``name`` whose construction raises NotAvailableError."""
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        raise NotAvailableError(name, issue)
+        raise NotAvailableError(name, arrives_with)
 
     return type(name, (), {"__init__": __init__, "__module__": module,
-                           "__doc__": f"Not available yet: arrives with {issue}."})
+                           "__doc__": f"Not available yet: arrives with {arrives_with}."})

@@ -1,7 +1,7 @@
 """create_flow_run, wait_for_flow_run, get_task_run_result: flows of flows, via the server.
 
-Their import paths exist so that flows load; calling them needs the server, which a later
-issue delivers.
+Their import paths exist so that flows load; calling them raises ``NotAvailableError``
+until caudal's agents arrive, since a flow run started from a flow needs an agent to run it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ __all__ = ["create_flow_run", "get_task_run_result", "wait_for_flow_run"]
 
 def _needs_server(name: str) -> Any:
     def placeholder(*args: Any, **kwargs: Any) -> Any:
-        raise NotAvailableError(name, "the orchestration server issue")
+        raise NotAvailableError(name, "caudal's agents, which run the flow runs a flow starts")
 
     placeholder.__name__ = name
     return placeholder
