@@ -65,9 +65,11 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
 
     database = db or Database(settings.database_url)
     events = RunEvents()
-    scheduler = Scheduler(database, settings.scheduled_runs_ahead, events)
+    # Every committed run change reaches waiting claims and watchers, whoever made it.
+    database.on_commit = events.publish
+    scheduler = Scheduler(database, settings.scheduled_runs_ahead)
     reaper = Reaper(database, settings.heartbeat_timeout_s, settings.submitted_timeout_s,
-                    settings.max_resubmits, events)
+                    settings.max_resubmits)
     loops = [ServiceLoop("Scheduler", scheduler.run_once, settings.scheduler_interval_s),
              ServiceLoop("Reaper", reaper.run_once, settings.reaper_interval_s)]
 

@@ -17,7 +17,6 @@ from sqlalchemy import and_, func, or_, select
 
 from caudal.server.db import models
 from caudal.server.db.engine import Database
-from caudal.server.events import RunEvents
 from caudal.server.services.batches import forget_old_batch_keys
 from caudal.server.services.states import write_state
 
@@ -40,13 +39,11 @@ class Reaper:
     """``run_once(now)`` fails, resubmits or cancels runs that went silent (see module doc)."""
 
     def __init__(self, db: Database, heartbeat_timeout_s: float = 90.0,
-                 submitted_timeout_s: float = 120.0, max_resubmits: int = 3,
-                 events: RunEvents | None = None) -> None:
+                 submitted_timeout_s: float = 120.0, max_resubmits: int = 3) -> None:
         self.db = db
         self.heartbeat_timeout_s = heartbeat_timeout_s
         self.submitted_timeout_s = submitted_timeout_s
         self.max_resubmits = max_resubmits
-        self.events = events
 
     def run_once(self, now: datetime) -> ReaperPass:
         result = ReaperPass()
@@ -66,8 +63,6 @@ class Reaper:
                 self._reap(conn, run, now, result)
         # Here rather than in a loop of its own: one small indexed delete per pass.
         forget_old_batch_keys(self.db, now)
-        if result.resubmitted and self.events is not None:
-            self.events.notify()
         if result.failed or result.resubmitted or result.cancelled:
             logger.info("Reaper: %d failed, %d resubmitted, %d cancelled.", result.failed,
                         result.resubmitted, result.cancelled)

@@ -6,7 +6,6 @@ import logging
 from datetime import datetime
 
 from caudal.server.db.engine import Database
-from caudal.server.events import RunEvents
 from caudal.server.services.schedules import fill_due_schedules
 
 __all__ = ["Scheduler"]
@@ -21,15 +20,13 @@ class Scheduler:
     per flow, so a second scheduler's insert of the same run does nothing.
     """
 
-    def __init__(self, db: Database, ahead: int = 10, events: RunEvents | None = None) -> None:
+    def __init__(self, db: Database, ahead: int = 10) -> None:
         self.db = db
         self.ahead = ahead
-        self.events = events
 
     def run_once(self, now: datetime) -> int:
+        # New runs are announced to waiting agents by the service that inserts them.
         created = fill_due_schedules(self.db, now, self.ahead)
         if created:
             logger.info("Created %d scheduled flow run(s).", created)
-            if self.events is not None:
-                self.events.notify()
         return created

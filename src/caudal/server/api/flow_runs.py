@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
+
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from caudal.server.api.deps import (
     ADMIN,
@@ -20,6 +25,7 @@ from caudal.server.services import flow_runs, logs, states, task_runs
 from caudal.wire._base import Page
 from caudal.wire.logs import LogRecord
 from caudal.wire.runs import FlowRun, FlowRunCreate, FlowRunRename, StateRecord, StateSet, TaskRun
+from caudal.wire.states import STATE_KINDS, StateKind
 
 router = APIRouter(prefix="/api/flow-runs", tags=["flow runs"], responses=AUTH_ERRORS)
 NOT_FOUND = {404: error("No flow run has that id.")}
@@ -34,8 +40,6 @@ async def create_flow_run(body: FlowRunCreate, request: Request,
                           db: Database = Depends(database)) -> FlowRun:
     """A new Scheduled run (by default due now); an existing idempotency key returns its run."""
     run, created = await write(request, flow_runs.create_flow_run, db, body)
-    if created:
-        request.app.state.run_events.notify()
     return json_response(run, 201 if created else 200)  # type: ignore[return-value]
 
 
@@ -80,10 +84,7 @@ async def delete_flow_run(flow_run_id: str, request: Request,
 async def set_flow_run_state(flow_run_id: str, body: StateSet, request: Request,
                              db: Database = Depends(database)) -> FlowRun:
     """Move the run to a new state, following Prefect's lifecycle."""
-    run = await write(request, states.set_flow_run_state, db, flow_run_id, body)
-    if run.state in ("Scheduled", "Retrying", "Resume"):
-        request.app.state.run_events.notify()
-    return run
+    return await write(request, states.set_flow_run_state, db, flow_run_id, body)
 
 
 @router.get("/{flow_run_id}/states", dependencies=[VIEWER], responses=NOT_FOUND)
@@ -108,6 +109,55 @@ async def heartbeat(flow_run_id: str, request: Request,
                     db: Database = Depends(database)) -> Response:
     await write(request, states.record_heartbeat, db, flow_run_id)
     return Response(status_code=204)
+
+
+KEEP_ALIVE_S = 15.0
+"""A stream of events sends a comment this often when nothing happens, so proxies keep it."""
+
+
+@router.get("/{flow_run_id}/events", dependencies=[VIEWER], responses={
+    **NOT_FOUND, 200: {"description": "Server-Sent Events: the run's state now, then each "
+                                       "change, until it finishes.",
+                       "content": {"text/event-stream": {}}}})
+async def watch_flow_run(flow_run_id: str, request: Request,
+                         db: Database = Depends(database)) -> StreamingResponse:
+    """Follow a run's states as Server-Sent Events (``event: state``, JSON ``data`` with
+    ``flow_run_id``, ``state``, ``message``, ``timestamp``): its state now, then every
+    change this server commits, ending after a finished state."""
+    events = request.app.state.run_events
+    # Subscribed before reading the run, so that no change between the two is missed.
+    watching = events.watch(flow_run_id)
+    changes = watching.__enter__()
+    try:
+        run = await anyio.to_thread.run_sync(flow_runs.get_flow_run, db, flow_run_id)
+    except BaseException:
+        watching.__exit__(None, None, None)
+        raise
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            current = {"flow_run_id": run.id, "state": run.state,
+                       "message": run.state_message,
+                       "timestamp": run.state_timestamp.isoformat()}
+            while True:
+                yield f"event: state\ndata: {json.dumps(current)}\n\n"
+                if STATE_KINDS[current["state"]] is StateKind.FINISHED:
+                    return
+                while True:
+                    try:
+                        with anyio.fail_after(KEEP_ALIVE_S):
+                            change = await changes.get()
+                        break
+                    except TimeoutError:
+                        if await request.is_disconnected():
+                            return
+                        yield ": keep-alive\n\n"
+                current = change.as_json()
+        finally:
+            watching.__exit__(None, None, None)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/{flow_run_id}/task-runs", dependencies=[VIEWER], responses=NOT_FOUND)

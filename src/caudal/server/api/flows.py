@@ -31,8 +31,6 @@ async def register_flow(body: FlowRegistration, request: Request, response: Resp
                          request.app.state.settings.scheduled_runs_ahead)
     if result.status == "skipped":
         response.status_code = 200
-    if result.scheduled_runs:
-        request.app.state.run_events.notify()
     return result
 
 
@@ -77,10 +75,8 @@ async def archive_flow(flow_id: str, request: Request,
 async def activate_schedule(flow_id: str, request: Request,
                             db: Database = Depends(database)) -> ScheduleState:
     """Switch the flow's schedule on; its next runs are created now."""
-    result = await write(request, schedules.set_schedule_active, db, flow_id, True,
-                         request.app.state.settings.scheduled_runs_ahead)
-    request.app.state.run_events.notify()
-    return result
+    return await write(request, schedules.set_schedule_active, db, flow_id, True,
+                       request.app.state.settings.scheduled_runs_ahead)
 
 
 @router.post("/{flow_id}/schedule/deactivate", dependencies=[ADMIN], responses=NOT_FOUND)

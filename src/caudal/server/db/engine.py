@@ -26,7 +26,12 @@ from sqlalchemy.engine import URL
 
 from caudal.server.db.models import sqlite_text
 
-__all__ = ["CommitOutcomeUnknown", "Database", "default_sqlite_url", "normalize_url"]
+__all__ = ["AFTER_COMMIT", "CommitOutcomeUnknown", "Database", "default_sqlite_url",
+           "normalize_url"]
+
+AFTER_COMMIT = "caudal_after_commit"
+"""The key of ``Connection.info`` under which a transaction lists what to hand to
+``Database.on_commit`` once it has committed."""
 
 logger = logging.getLogger("caudal.server.db")
 
@@ -85,6 +90,9 @@ class Database:
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        self.on_commit: Callable[[list[Any]], None] | None = None
+        """Called with what a transaction recorded under ``AFTER_COMMIT`` in its connection's
+        ``info``, once it has committed (the app announces run changes this way)."""
         self._write_lock = threading.Lock()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
@@ -132,13 +140,16 @@ class Database:
 
     def _transaction(self, conn: Connection) -> Iterator[Connection]:
         transaction = conn.begin()
+        conn.info.pop(AFTER_COMMIT, None)
         try:
             yield conn
         except BaseException:
+            conn.info.pop(AFTER_COMMIT, None)
             # A connection that died cannot roll back either; the error to report is the first.
             with contextlib.suppress(Exception):
                 transaction.rollback()
             raise
+        recorded = conn.info.pop(AFTER_COMMIT, None)
         try:
             transaction.commit()
         except exc.DBAPIError as error:
@@ -149,6 +160,8 @@ class Database:
             raise CommitOutcomeUnknown(
                 "The connection to the database failed while the change was being "
                 "committed; it may or may not have been written.") from error
+        if recorded and self.on_commit is not None:
+            self.on_commit(recorded)
 
     def retrying(self, job: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call ``job(*args, **kwargs)``, running it again when its transaction lost a deadlock

@@ -1,7 +1,7 @@
 """Claims: an agent takes due runs whose labels it has, and no two agents take the same run.
 
-Each run is taken with one conditional UPDATE (``WHERE state = 'Scheduled' AND version = v``):
-of two agents racing for a run, exactly one update matches. On PostgreSQL the candidates are
+Each run is taken through ``states.write_state``, the compare-and-set on the run's version
+that every state change goes through: of two agents racing for a run, exactly one matches. On PostgreSQL the candidates are
 read ``FOR UPDATE SKIP LOCKED``, so agents polling together take different runs instead of
 queueing on the same rows; on SQLite the write lock already serialises claims.
 
@@ -16,19 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.services.agents import agent_row
 from caudal.server.services.common import utcnow
 from caudal.server.services.flow_runs import flow_run_out, runs_query
+from caudal.server.services.states import write_state
 from caudal.wire.runs import FlowRun as FlowRunOut
 
 __all__ = ["Claim", "claim_flow_runs", "labels_match", "take_flow_runs"]
 
 runs = models.flow_runs
-history = models.flow_run_states
 
 CLAIMABLE = ("Scheduled", "Retrying", "Resume")
 
@@ -91,29 +91,20 @@ def claim_flow_runs(db: Database, agent_id: str, limit: int = 10,
         agent = agent_row(conn, agent_id)
         # The label rule (labels_match) is applied by the query: filtering afterwards would
         # let runs for other agents fill the candidates and hide the ones this agent can take.
-        candidates = (select(runs.c.id, runs.c.version)
+        candidates = (select(runs)
                       .where(*_claimable(db, agent), runs.c.scheduled_start_time <= now)
                       .order_by(runs.c.scheduled_start_time, runs.c.id)
                       .limit(limit))
         if not db.is_sqlite:
             candidates = candidates.with_for_update(**db.skip_locked)
-        taken: list[str] = []
-        for run_id, version in conn.execute(candidates).all():
-            changed = conn.execute(
-                update(runs).where(runs.c.id == run_id, runs.c.version == version,
-                                   runs.c.state.in_(CLAIMABLE))
-                .values(state="Submitted", agent_id=agent_id, version=version + 1,
-                        state_timestamp=now,
-                        state_message=f"Submitted for execution by agent '{agent.name}'.")
-            ).rowcount
-            if changed:
-                taken.append(run_id)
+        message = f"Submitted for execution by agent '{agent.name}'."
+        # write_state's compare-and-set on the version: of two agents racing for a run
+        # (SQLite's write lock or SKIP LOCKED aside), exactly one update matches.
+        taken = [run.id for run in conn.execute(candidates).all()
+                 if write_state(conn, run, "Submitted", message, now,
+                                extra={"agent_id": agent_id})]
         if not taken:
             return []
-        conn.execute(history.insert(), [
-            {"flow_run_id": i, "state": "Submitted",
-             "message": f"Submitted for execution by agent '{agent.name}'.", "timestamp": now}
-            for i in taken])
         rows = conn.execute(runs_query().where(runs.c.id.in_(taken))
                             .order_by(runs.c.scheduled_start_time)).all()
         return [flow_run_out(r) for r in rows]

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, delete, or_, select,
 from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.errors import Conflict, Invalid, NotFound
+from caudal.server.events import RunChange, record_change
 from caudal.server.services.common import as_utc, decode_cursor, encode_cursor, new_id, utcnow
 from caudal.server.services.flows import flow_row, latest_flow_row
 from caudal.server.services.run_names import random_run_name
@@ -118,7 +119,9 @@ def new_flow_run_row(flow: Any, *, parameters: dict[str, Any], labels: list[str]
 
 
 def insert_flow_runs(db: Database, conn: Connection, rows: list[dict[str, Any]]) -> list[str]:
-    """Insert runs, skipping any whose (flow, idempotency key) exists; the ids inserted."""
+    """Insert runs, skipping any whose (flow, idempotency key) exists; the ids inserted.
+
+    Each new run is announced once the transaction commits, so a waiting agent looks again."""
     if not rows:
         return []
     statement = (db.insert(runs).on_conflict_do_nothing(
@@ -130,6 +133,9 @@ def insert_flow_runs(db: Database, conn: Connection, rows: list[dict[str, Any]])
         conn.execute(history.insert(), [
             {"flow_run_id": i, "state": "Scheduled", "message": by_id[i]["state_message"],
              "timestamp": by_id[i]["state_timestamp"]} for i in created])
+        for i in created:
+            record_change(conn, RunChange(i, "Scheduled", by_id[i]["state_message"],
+                                          by_id[i]["state_timestamp"]))
     return created
 
 

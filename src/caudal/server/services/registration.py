@@ -23,6 +23,7 @@ from caudal.server.services.schedules import (
     fill_schedule,
     read_schedule,
     schedule_events,
+    switch_schedule,
 )
 from caudal.wire.flows import (
     FlowParameter,
@@ -91,10 +92,7 @@ def register_flow(db: Database, reg: FlowRegistration, ahead: int = 10) -> Regis
                                      flows.c.archived.is_(False))
                               .order_by(flows.c.version.desc()).limit(1)).first()
         if not is_new and reg.set_schedule_active is not None:
-            conn.execute(update(groups).where(groups.c.id == group_id).values(
-                schedule_active=reg.set_schedule_active, updated=now))
-            if not reg.set_schedule_active:
-                delete_future_runs(conn, group_id)
+            switch_schedule(conn, group_id, reg.set_schedule_active, now)
 
         if latest is not None and latest.idempotency_key == key:
             created = fill_schedule(db, conn, group_id, now, ahead)

@@ -25,8 +25,8 @@ from caudal.server.services.flow_runs import insert_flow_runs, new_flow_run_row
 from caudal.server.services.flows import flow_row
 from caudal.wire.flows import ScheduleState
 
-__all__ = ["delete_future_runs", "fill_schedule", "fill_due_schedules", "read_schedule",
-           "schedule_events", "set_schedule_active"]
+__all__ = ["delete_future_runs", "fill_due_schedules", "fill_schedule", "read_schedule",
+           "schedule_events", "set_schedule_active", "switch_schedule"]
 
 logger = logging.getLogger("caudal.server.Scheduler")
 
@@ -162,6 +162,18 @@ def delete_future_runs(conn: Connection, group_id: str, flow_id: str | None = No
     return conn.execute(delete(runs).where(condition)).rowcount
 
 
+def switch_schedule(conn: Connection, group_id: str, active: bool, now: datetime) -> None:
+    """Set the flow group's schedule switch; switching off deletes its future scheduled runs.
+
+    The one place the switch changes (the API's switch and an explicit choice at
+    registration); runs for a switch turned on are made by ``fill_schedule``.
+    """
+    conn.execute(update(groups).where(groups.c.id == group_id)
+                 .values(schedule_active=active, updated=now))
+    if not active:
+        delete_future_runs(conn, group_id)
+
+
 def set_schedule_active(db: Database, flow_id: str, active: bool,
                         ahead: int = 10) -> ScheduleState:
     """Switch the schedule of the flow that ``flow_id`` is a version of.
@@ -171,11 +183,8 @@ def set_schedule_active(db: Database, flow_id: str, active: bool,
     now = utcnow()
     with db.write() as conn:
         group_id = flow_row(conn, flow_id).flow_group_id
-        conn.execute(update(groups).where(groups.c.id == group_id)
-                     .values(schedule_active=active, updated=now))
+        switch_schedule(conn, group_id, active, now)
         if active:
             fill_schedule(db, conn, group_id, now, ahead)
-        else:
-            delete_future_runs(conn, group_id)
         count = _future_run_count(conn, group_id, now)
     return ScheduleState(flow_group_id=group_id, active=active, scheduled_runs=count)

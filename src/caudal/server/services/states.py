@@ -15,6 +15,7 @@ from sqlalchemy import Connection, update
 from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.errors import Conflict, Invalid
+from caudal.server.events import RunChange, record_change
 from caudal.server.services.common import utcnow
 from caudal.server.services.flow_runs import flow_run_out, flow_run_row
 from caudal.wire.runs import FlowRun as FlowRunOut
@@ -57,6 +58,9 @@ def write_state(conn: Connection, run: Any, state: str, message: str | None, now
                 extra: dict[str, Any] | None = None) -> bool:
     """Move ``run`` to ``state`` if nobody changed it since it was read (its version).
 
+    The one path of every flow-run state change: the history gets the state, and the change
+    is announced (``events``) once the transaction commits.
+
     Returns:
         False when another writer changed the run first (nothing was written).
     """
@@ -81,6 +85,7 @@ def write_state(conn: Connection, run: Any, state: str, message: str | None, now
     if changed:
         conn.execute(history.insert(), {"flow_run_id": run.id, "state": state,
                                         "message": message, "timestamp": now})
+        record_change(conn, RunChange(run.id, state, message, now))
     return bool(changed)
 
 
