@@ -245,23 +245,22 @@ def test_eight_agents_claiming_over_http_take_each_run_exactly_once(
 
 def test_waiting_claim_returns_run_created_meanwhile(
         api: httpx.Client, server_url: str, flow_id: str) -> None:
+    """The claim waits 8 s, less than its periodic re-check (10 s): only the wake-up the
+    new run's commit sends can hand it the run; without it the claim ends empty."""
     agent = register_agent(api)
     result: dict[str, object] = {}
 
     def wait_for_run() -> None:
         with httpx.Client(base_url=server_url, timeout=30) as http:
-            started = time.monotonic()
-            result["runs"] = claim(http, agent, wait_s=5)
-            result["took"] = time.monotonic() - started
+            result["runs"] = claim(http, agent, wait_s=8)
 
     waiter = threading.Thread(target=wait_for_run)
     waiter.start()
     time.sleep(0.5)  # the claim is waiting now
     run = create_run(api, flow_id=flow_id)
-    waiter.join(timeout=10)
+    waiter.join(timeout=15)
 
     assert [r["id"] for r in result["runs"]] == [run["id"]]
-    assert result["took"] < 4
 
 
 def test_waiting_claim_takes_a_run_when_it_becomes_due(
