@@ -72,7 +72,7 @@ uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_le
 REGISTER = """
 import json, sys
 from caudal.client import Client
-from caudal.client.registration import register_targets
+from caudal.cli.registration import register_targets
 with Client(sys.argv[1]) as client:
     outcomes = register_targets(client, sys.argv[2], [sys.argv[3]], echo=lambda line: None)
 statuses = [o.result.status if o.result else "error" for o in outcomes]

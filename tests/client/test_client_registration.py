@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from caudal import Flow, task
-from caudal.client.registration import register_targets
+from caudal.cli.registration import register_targets
 from caudal.exceptions import ObjectNotFound
 from caudal.run_configs import UniversalRun
 from caudal.storage import Local, extract_flow

@@ -71,3 +71,18 @@ def test_flow_serialize_with_build_stores_the_flow_and_describes_its_storage(tmp
     assert described["type"] == "Local"
     assert Path(described["flows"]["double"]).is_file()
     assert described["flow_sources"] == {"double": DOUBLE}
+
+
+def test_removed_flow_can_be_added_again(tmp_path) -> None:
+    from caudal import Flow
+    from caudal.storage import Local
+
+    storage = Local(directory=str(tmp_path))
+    flow = Flow("etl")
+    first = storage.add_flow(flow)
+    storage.remove_flow("etl")
+    storage.remove_flow("never-added")  # nothing to forget: no error
+
+    assert "etl" not in storage
+    second = storage.add_flow(flow)
+    assert "etl" in storage and second != first

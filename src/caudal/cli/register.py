@@ -34,7 +34,7 @@ def register(project: str, paths: tuple[str, ...], modules: tuple[str, ...],
     Unchanged flows are skipped. A flow that fails is reported and the others are still
     registered; the exit code is 1 if any failed.
     """
-    from caudal.client.registration import register_targets
+    from caudal.cli.registration import register_targets
 
     targets = [*paths, *modules]
     if not targets:

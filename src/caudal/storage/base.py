@@ -94,6 +94,13 @@ class Storage:
         """
         raise NotImplementedError
 
+    def remove_flow(self, flow_name: str) -> None:
+        """Forget ``flow_name`` (and its source text), so that ``add_flow`` takes a flow of
+        that name again: an edited flow registered again from the same process. Does nothing
+        when the flow is not here."""
+        self.flows.pop(flow_name, None)
+        self.flow_sources.pop(flow_name, None)
+
     def get_flow(self, flow_name: str) -> Flow:
         """Rebuild the flow ``flow_name`` from where it is stored.
 
