@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import pickle
 from typing import Any
 
+import cloudpickle
 import pytest
 
 from caudal import Flow, Parameter, Task, task
@@ -213,6 +215,61 @@ def test_sorted_tasks_put_every_task_after_its_upstream_tasks(diamond):
         assert position[edge.upstream_task] < position[edge.downstream_task]
 
 
+def test_edges_edited_by_hand_with_same_count_answer_the_new_graph(diamond):
+    # Prefect 0.15 code edits flow.edges directly: one edge out, another in, same count.
+    flow, t = diamond
+    assert flow.upstream_tasks(t["d"]) == {t["b"], t["c"]}  # the index is built now
+
+    flow.edges.remove(Edge(t["c"], t["d"]))
+    flow.edges.add(Edge(t["e"], t["d"]))
+
+    assert flow.upstream_tasks(t["d"]) == {t["b"], t["e"]}
+    assert flow.downstream_tasks(t["c"]) == set()
+    assert flow.downstream_tasks(t["e"]) == {t["d"]}
+    assert flow.edges_to(t["d"]) == {Edge(t["b"], t["d"]), Edge(t["e"], t["d"])}
+    assert flow.terminal_tasks() == {t["c"], t["d"]}
+    order = flow.sorted_tasks()
+    assert order.index(t["e"]) < order.index(t["d"])
+
+
+def test_tasks_edited_by_hand_with_same_count_answer_the_new_graph(diamond):
+    flow, t = diamond
+    assert flow.root_tasks() == {t["a"], t["e"]}
+    flow.sorted_tasks()
+    lone = named("lone")
+
+    flow.tasks.discard(t["e"])
+    flow.tasks.add(lone)
+
+    assert flow.root_tasks() == {t["a"], lone}
+    assert flow.terminal_tasks() == {t["d"], lone}
+    assert set(flow.sorted_tasks()) == {t["a"], t["b"], t["c"], t["d"], lone}
+
+
+def test_edges_replaced_by_assignment_answer_the_new_graph(diamond):
+    flow, t = diamond
+    flow.sorted_tasks()
+
+    flow.edges = {Edge(t["a"], t["b"]), Edge(t["b"], t["c"]), Edge(t["c"], t["d"]),
+                  Edge(t["d"], t["e"])}
+
+    assert flow.upstream_tasks(t["c"]) == {t["b"]}
+    assert flow.root_tasks() == {t["a"]}
+    assert flow.sorted_tasks() == tuple(t[name] for name in "abcde")
+    flow.edges -= {Edge(t["d"], t["e"])}
+    assert flow.upstream_tasks(t["e"]) == set()
+
+
+def test_edge_added_by_hand_that_closes_a_cycle_fails_validation(diamond):
+    flow, t = diamond
+    flow.validate()
+
+    flow.edges.add(Edge(t["d"], t["a"]))
+
+    with pytest.raises(FlowValidationError, match="has a cycle"):
+        flow.validate()
+
+
 def test_reference_tasks_default_to_terminal_tasks(diamond):
     flow, _ = diamond
 
@@ -306,6 +363,31 @@ def test_copy_has_independent_graph():
     assert extra in copied.tasks and extra not in flow.tasks
     assert len(flow.tasks) == 2 and len(flow.edges) == 1
     assert len(copied.tasks) == 3 and len(copied.edges) == 2
+
+
+def test_copy_and_pickle_keep_counting_slugs_where_the_original_stopped():
+    with Flow("slugs") as flow:
+        plus(plus(1))
+
+    for other in (flow.copy(), pickle.loads(cloudpickle.dumps(flow))):
+        other.add_task(plus.copy())
+        assert sorted(other.slugs.values()) == ["plus-1", "plus-2", "plus-3"]
+    assert sorted(flow.slugs.values()) == ["plus-1", "plus-2"]
+
+
+def test_pickled_flow_keeps_its_graph_and_notices_hand_edits():
+    with Flow("pickled") as flow:
+        a = one()
+        b = plus(a)
+    flow.sorted_tasks()
+
+    loaded = pickle.loads(cloudpickle.dumps(flow))
+    a2, b2 = sorted(loaded.tasks, key=lambda t: loaded.slugs[t])
+    loaded.edges.clear()
+
+    assert type(flow.__getstate__()["edges"]) is set  # the pickled shape is plain sets
+    assert loaded.upstream_tasks(a2) == set() and loaded.upstream_tasks(b2) == set()
+    assert flow.upstream_tasks(b) == {a}
 
 
 def test_deepcopy_gives_independent_flow_that_runs_with_its_own_defaults():

@@ -1,21 +1,22 @@
-"""Flow: a graph of tasks and the edges between them; ``flow.run()`` hands it to the engine."""
+"""Flow: a named graph of tasks, built by calling tasks or with the functional API;
+``flow.run()`` hands it to the engine. The graph's index and sort are in ``core/graph.py``,
+what call arguments become in ``core/arguments.py``."""
 
 from __future__ import annotations
 
 import collections
 import copy as _copy
-import heapq
-import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
+from caudal.core.arguments import constant_class, task_for, unwrap_annotations
 from caudal.core.edge import Edge
+from caudal.core.graph import TaskGraph, TrackedSet
 from caudal.core.parameter import Parameter
 from caudal.core.task import Task, failure_handler
 from caudal.exceptions import FlowValidationError
 from caudal.utilities.context import context
-from caudal.utilities.edges import EdgeAnnotation
 from caudal.utilities.logging import get_logger
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["Flow"]
 
 
-class Flow:
+class Flow(TaskGraph):
     """A named graph of tasks, built in a ``with Flow(...)`` block or with the functional API.
 
     Args:
@@ -84,19 +85,13 @@ class Flow:
         self.result = result
         self.terminal_state_handler = terminal_state_handler
 
-        self.tasks: set[Task] = set()
-        self.edges: set[Edge] = set()
+        super().__init__()
         self.constants: collections.defaultdict[Task, dict[str, Any]] = (
             collections.defaultdict(dict)
         )
         self.slugs: dict[Task, str] = {}
-        self._order: dict[Task, int] = {}
-        self._slug_counters: collections.defaultdict[str, Iterator[int]] = (
-            collections.defaultdict(lambda: itertools.count(1))
-        )
+        self._slug_counters: dict[str, int] = {}  # the next number of each slug prefix
         self._reference_tasks: set[Task] = set()
-        self._version = 0
-        self._cache: dict[str, Any] = {}
         self._contexts = ExitStack()
 
         if state_handlers is not None and not isinstance(state_handlers, Iterable):
@@ -131,18 +126,25 @@ class Flow:
         self._contexts.close()
 
     def __getstate__(self) -> dict[str, Any]:
+        # The pickled shape is kept as it has always been (plain sets under "tasks" and
+        # "edges", "_cache", "_version"), so flows pickled by any caudal version load.
         state = self.__dict__.copy()
-        state["_slug_counters"] = {k: _peek(v) for k, v in self._slug_counters.items()}
+        state["tasks"], state["edges"] = set(state.pop("_tasks")), set(state.pop("_edges"))
+        state["_slug_counters"] = dict(self._slug_counters)
         state["_contexts"] = None
-        state["_cache"] = {}
+        state.pop("_graph", None)
+        state["_cache"], state["_version"] = {}, 0
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        counters = state.pop("_slug_counters")
+        state = dict(state)
+        tasks, edges = state.pop("tasks"), state.pop("edges")
+        state.pop("_cache", None)
+        state.pop("_version", None)
         self.__dict__.update(state)
-        self._slug_counters = collections.defaultdict(lambda: itertools.count(1))
-        for prefix, nxt in counters.items():
-            self._slug_counters[prefix] = itertools.count(nxt)
+        self._tasks, self._edges = TrackedSet(tasks), TrackedSet(edges)
+        self._slug_counters = dict(state["_slug_counters"])
+        self._graph = None
         self._contexts = ExitStack()
 
     @property
@@ -151,16 +153,13 @@ class Flow:
 
     # ------------------------------------------------------------------ building the graph
 
-    def _changed(self) -> None:
-        """The graph changed: drop the cached sort (the index is kept up to date)."""
-        self._version += 1
-        self._cache.pop("sorted", None)
-
     def _slug_for(self, task: Task) -> str:
         prefix = "-".join([task.name, *sorted(task.tags)])
         taken = set(self.slugs.values())
         while True:
-            slug = f"{prefix}-{next(self._slug_counters[prefix])}"
+            number = self._slug_counters.get(prefix, 1)
+            self._slug_counters[prefix] = number + 1
+            slug = f"{prefix}-{number}"
             if slug not in taken:
                 return slug
 
@@ -184,17 +183,16 @@ class Flow:
                 f'A task with the slug "{task.slug}" already exists in flow \'{self.name}\' '
                 f"(a {kind} name must be unique in its flow)."
             )
-        self._index()  # bring the index up to date before it learns of the new task
-        self.tasks.add(task)
-        self._index_add(task=task)
+        graph = self._index()  # bring the index up to date before it learns of the new task
+        self._tasks.add(task)
+        graph.add_task(task)
         self._order[task] = len(self._order)
         self.slugs[task] = task.slug or self._slug_for(task)
-        self._changed()
         # Parameters and constants are inputs, not steps: a case or resource block never
         # gates them.
         case_block, resource_block = context.get("case"), context.get("resource")
         if (case_block is not None or resource_block is not None) and not isinstance(
-            task, Parameter | _constant_cls()
+            task, Parameter | constant_class()
         ):
             if case_block is not None:
                 case_block.add_task(task, self)
@@ -219,12 +217,11 @@ class Flow:
         """
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
         if key is not None and not mapped and not flattened and isinstance(
-            upstream_task, _constant_cls()
+            upstream_task, constant_class()
         ):
             # A Constant passed whole as an argument is just a value: keep it out of the graph.
             self.add_task(downstream_task)
             self.constants[downstream_task][key] = upstream_task.value
-            self._changed()
             return edge
         self.add_task(upstream_task)
         self.add_task(downstream_task)
@@ -235,11 +232,10 @@ class Flow:
                         f"Argument '{key}' for task '{downstream_task.name}' has already been "
                         f"assigned in flow '{self.name}'; it cannot receive two values."
                     )
-        if edge not in self.edges:
-            self._index()
-            self.edges.add(edge)
-            self._index_add(edge=edge)
-        self._changed()
+        if edge not in self._edges:
+            graph = self._index()
+            self._edges.add(edge)
+            graph.add_edge(edge)
         if validate or (validate is None and self.validate_edges):
             self.validate()
         return edge
@@ -265,30 +261,29 @@ class Flow:
                 "apply_map, which already maps every task it creates: call the task without "
                 "`.map` (or mapped=True) there."
             )
-        task = _as_task(task, force=True, flow=self)
+        task = task_for(task, force=True, flow=self)
         self.add_task(task)
         for item in upstream_tasks or ():
-            value, ann = _peel(item)
-            up = _as_task(value, force=True, flow=self)
+            value, ann = unwrap_annotations(item)
+            up = task_for(value, force=True, flow=self)
             self.add_edge(up, task, mapped=ann.get("mapped", mapped), validate=validate)
         for item in downstream_tasks or ():
-            down = _as_task(_peel(item)[0], force=True, flow=self)
+            down = task_for(unwrap_annotations(item)[0], force=True, flow=self)
             self.add_edge(task, down, validate=validate)
         for key, item in (keyword_tasks or {}).items():
-            value, ann = _peel(item)
+            value, ann = unwrap_annotations(item)
             is_mapped = ann.get("mapped", mapped)
             flattened = ann.get("flattened", False)
-            up = _as_task(value, force=is_mapped or flattened, flow=self)
+            up = task_for(value, force=is_mapped or flattened, flow=self)
             if up is None:
                 self.constants[task][key] = value
             else:
                 self.add_edge(up, task, key=key, mapped=is_mapped, flattened=flattened,
                               validate=validate)
-        self._changed()
 
     def chain(self, *tasks: Any, validate: bool | None = None) -> list[Edge]:
         """Make each task run after the one before it; returns the new edges."""
-        as_tasks = [_as_task(t, force=True, flow=self) for t in tasks]
+        as_tasks = [task_for(t, force=True, flow=self) for t in tasks]
         return [self.add_edge(a, b, validate=validate) for a, b in zip(as_tasks, as_tasks[1:],
                                                                       strict=False)]
 
@@ -314,16 +309,14 @@ class Flow:
 
     def replace(self, old: Task, new: Any, validate: bool = True) -> None:
         """Put ``new`` in the place of ``old``: same edges, same constants, same reference role."""
-        new = _as_task(new, force=True, flow=self)
+        new = task_for(new, force=True, flow=self)
         if old not in self.tasks:
             raise ValueError(f"Task '{old.name}' is not in flow '{self.name}'.")
         incoming, outgoing = self.edges_to(old), self.edges_from(old)
-        self.edges -= incoming | outgoing
-        self.tasks.discard(old)
+        self._edges -= incoming | outgoing
+        self._tasks.discard(old)
         self._order.pop(old, None)
         self.slugs.pop(old, None)
-        self._cache.clear()
-        self._changed()
         self.add_task(new)
         for e in incoming:
             self.add_edge(e.upstream_task, new, key=e.key, mapped=e.mapped,
@@ -339,73 +332,7 @@ class Flow:
             self.validate()
 
     # ------------------------------------------------------------------ reading the graph
-
-    def _index(self) -> tuple[dict[Task, set[Edge]], dict[Task, set[Edge]]]:
-        """Edges by downstream and by upstream task, kept up to date as the graph grows.
-
-        Rebuilt from ``tasks`` and ``edges`` when those were changed directly (Prefect code
-        sometimes edits ``flow.edges`` by hand).
-        """
-        cached = self._cache.get("index")
-        if cached is not None and cached[0] == (len(self.tasks), len(self.edges)):
-            return cached[1], cached[2]
-        to: dict[Task, set[Edge]] = {t: set() for t in self.tasks}
-        frm: dict[Task, set[Edge]] = {t: set() for t in self.tasks}
-        for e in self.edges:
-            to.setdefault(e.downstream_task, set()).add(e)
-            frm.setdefault(e.upstream_task, set()).add(e)
-        self._cache["index"] = ((len(self.tasks), len(self.edges)), to, frm)
-        return to, frm
-
-    def _index_add(self, task: Task | None = None, edge: Edge | None = None) -> None:
-        """Record a new task or edge in the index without rebuilding it."""
-        cached = self._cache.get("index")
-        if cached is None:
-            return
-        (n_tasks, n_edges), to, frm = cached
-        if task is not None:
-            to.setdefault(task, set())
-            frm.setdefault(task, set())
-            n_tasks += 1
-        if edge is not None:
-            to.setdefault(edge.downstream_task, set()).add(edge)
-            frm.setdefault(edge.upstream_task, set()).add(edge)
-            n_edges += 1
-        self._cache["index"] = ((n_tasks, n_edges), to, frm)
-
-    def edges_to(self, task: Task) -> set[Edge]:
-        """The edges ending at ``task``."""
-        return set(self._index()[0].get(task, ()))
-
-    def edges_from(self, task: Task) -> set[Edge]:
-        """The edges starting at ``task``."""
-        return set(self._index()[1].get(task, ()))
-
-    def upstream_tasks(self, task: Task) -> set[Task]:
-        """The tasks ``task`` waits for."""
-        return {e.upstream_task for e in self._index()[0].get(task, ())}
-
-    def downstream_tasks(self, task: Task) -> set[Task]:
-        """The tasks that wait for ``task``."""
-        return {e.downstream_task for e in self._index()[1].get(task, ())}
-
-    def all_upstream_edges(self) -> dict[Task, set[Edge]]:
-        to, _ = self._index()
-        return {t: set(to.get(t, ())) for t in self.tasks}
-
-    def all_downstream_edges(self) -> dict[Task, set[Edge]]:
-        _, frm = self._index()
-        return {t: set(frm.get(t, ())) for t in self.tasks}
-
-    def root_tasks(self) -> set[Task]:
-        """Tasks with no upstream tasks."""
-        to, _ = self._index()
-        return {t for t in self.tasks if not to.get(t)}
-
-    def terminal_tasks(self) -> set[Task]:
-        """Tasks with no downstream tasks."""
-        _, frm = self._index()
-        return {t for t in self.tasks if not frm.get(t)}
+    # (edges_to, upstream_tasks, root_tasks, sorted_tasks... come from TaskGraph)
 
     def reference_tasks(self) -> set[Task]:
         """The tasks whose states decide the flow run's state.
@@ -416,9 +343,9 @@ class Flow:
         if self._reference_tasks:
             return set(self._reference_tasks)
         init_cls, cleanup_cls = _resource_classes()
-        _, frm = self._index()
+        frm = self._index().frm
         return {
-            t for t in self.tasks
+            t for t in self._tasks
             if not isinstance(t, init_cls | cleanup_cls)
             and all(isinstance(e.downstream_task, cleanup_cls) for e in frm.get(t, ()))
         }
@@ -460,68 +387,6 @@ class Flow:
             and (task_type is None or isinstance(t, task_type))
         ]
 
-    def sorted_tasks(self, root_tasks: Iterable[Task] | None = None) -> tuple[Task, ...]:
-        """Every task after all of its upstream tasks; ties keep the order tasks were added.
-
-        Raises:
-            FlowValidationError: the graph has a cycle (the message names it).
-        """
-        if root_tasks is None:
-            cached = self._cache.get("sorted")
-            if cached is not None and cached[0] == (len(self.tasks), len(self.edges)):
-                return cached[1]
-        to, frm = self._index()
-        scope = set(self.tasks)
-        if root_tasks is not None:
-            scope = set()
-            todo = list(root_tasks)
-            while todo:
-                t = todo.pop()
-                if t not in scope:
-                    scope.add(t)
-                    todo.extend(e.downstream_task for e in frm.get(t, ()))
-        order = self._order
-        missing = len(order)
-        rank = {t: order.get(t, missing) for t in scope}
-        waiting = {t: len({e.upstream_task for e in to.get(t, ()) if e.upstream_task in scope})
-                   for t in scope}
-        ready = [(rank[t], id(t), t) for t, n in waiting.items() if n == 0]
-        heapq.heapify(ready)
-        result: list[Task] = []
-        while ready:
-            _, _, t = heapq.heappop(ready)
-            result.append(t)
-            for down in {e.downstream_task for e in frm.get(t, ())}:
-                if down in waiting:
-                    waiting[down] -= 1
-                    if waiting[down] == 0:
-                        heapq.heappush(ready, (rank[down], id(down), down))
-        if len(result) < len(scope):
-            raise FlowValidationError(self._describe_cycle(set(scope) - set(result)))
-        sorted_result = tuple(result)
-        if root_tasks is None:
-            self._cache["sorted"] = ((len(self.tasks), len(self.edges)), sorted_result)
-        return sorted_result
-
-    def _describe_cycle(self, stuck: set[Task]) -> str:
-        """Find one cycle among ``stuck`` tasks and describe it by task names."""
-        to, _ = self._index()
-        start = min(stuck, key=lambda t: self._order.get(t, 0))
-        path: list[Task] = [start]
-        seen = {start: 0}
-        current = start
-        while True:
-            nxt = next(e.upstream_task for e in to[current] if e.upstream_task in stuck)
-            if nxt in seen:
-                loop = path[seen[nxt]:] + [nxt]
-                break
-            seen[nxt] = len(path)
-            path.append(nxt)
-            current = nxt
-        names = " -> ".join(f"'{t.name}'" for t in reversed(loop))
-        return (f"Flows must be acyclic! Flow '{self.name}' has a cycle: {names}. "
-                "Remove one of these dependencies.")
-
     def validate(self) -> None:
         """Check that the flow can run.
 
@@ -547,17 +412,15 @@ class Flow:
     def copy(self) -> Flow:
         """A new flow with the same tasks and edges, whose graph can change independently."""
         new = _copy.copy(self)
-        new.tasks = set(self.tasks)
-        new.edges = set(self.edges)
+        new._tasks = TrackedSet(self._tasks)
+        new._edges = TrackedSet(self._edges)
         new.constants = _copy.deepcopy(self.constants)
         new.slugs = dict(self.slugs)
         new._order = dict(self._order)
-        new._slug_counters = collections.defaultdict(lambda: itertools.count(1))
-        for prefix, counter in self._slug_counters.items():
-            new._slug_counters[prefix] = itertools.count(_peek(counter))
+        new._slug_counters = dict(self._slug_counters)
         new._reference_tasks = set(self._reference_tasks)
         new.state_handlers = list(self.state_handlers)
-        new._cache = {}
+        new._graph = None
         new._contexts = ExitStack()
         return new
 
@@ -657,65 +520,8 @@ class Flow:
         raise NotAvailableError("Flow.visualize", "caudal's web UI (its DAG view)")
 
 
-def _constant_cls() -> type:
-    from caudal.tasks.core.constants import Constant  # tasks.core builds on this module
-
-    return Constant
-
-
 def _resource_classes() -> tuple[type, type]:
     # tasks.core builds on this module: import its resource tasks when first needed.
     from caudal.tasks.core.resource_manager import ResourceCleanupTask, ResourceInitTask
 
     return ResourceInitTask, ResourceCleanupTask
-
-
-def _peek(counter: Iterator[int]) -> int:
-    """The next value an itertools.count would give, without consuming it."""
-    text = repr(counter)  # "count(7)"
-    return int(text[text.index("(") + 1 : text.index(")")])
-
-
-def _peel(value: Any) -> tuple[Any, dict[str, bool]]:
-    """Unwrap nested edge annotations (``unmapped(flatten(x))``), merging what they say."""
-    ann: dict[str, bool] = {}
-    while isinstance(value, EdgeAnnotation):
-        for k, v in value.annotations.items():
-            ann.setdefault(k, v)
-        value = value.value
-    return value, ann
-
-
-def _holds_task(value: Any) -> bool:
-    if isinstance(value, Task):
-        return True
-    if isinstance(value, list | tuple | set):
-        return any(_holds_task(v) for v in value)
-    if isinstance(value, dict):
-        return any(_holds_task(k) or _holds_task(v) for k, v in value.items())
-    return False
-
-
-def _as_task(value: Any, force: bool, flow: Flow | None = None) -> Task | None:
-    """The task standing for ``value``: itself, a collection task, a Constant, or None.
-
-    ``force`` makes a Constant of a plain value (mapped arguments and explicit dependencies
-    need a task); otherwise a plain value returns None and is kept as a constant argument.
-    """
-    if isinstance(value, Task):
-        return value
-    if isinstance(value, EdgeAnnotation):
-        return _as_task(_peel(value)[0], force, flow)
-    # Collections and constants are tasks from caudal.tasks.core, which builds on this module.
-    from caudal.tasks.core import collections as coll
-    from caudal.tasks.core.constants import Constant
-
-    if _holds_task(value):
-        if isinstance(value, dict):
-            keys, vals = list(value.keys()), list(value.values())
-            return coll.Dict().bind(keys=keys, values=vals, flow=flow)
-        kinds = {tuple: coll.Tuple, set: coll.Set, frozenset: coll.Set}
-        return kinds.get(type(value), coll.List)().bind(*value, flow=flow)
-    if force:
-        return Constant(value)
-    return None

@@ -70,9 +70,9 @@ def as_task(x: Any, flow: Flow | None = None) -> Task:
         >>> as_task([1, 2]).name
         '[1, 2]'
     """
-    from caudal.core.flow import _as_task
+    from caudal.core.arguments import task_for
 
-    found = _as_task(x, force=True, flow=flow if flow is not None else context.get("flow"))
+    found = task_for(x, force=True, flow=flow if flow is not None else context.get("flow"))
     assert found is not None  # force=True always gives a task
     return found
 
@@ -147,7 +147,8 @@ def apply_map(func: Callable[..., Any], *args: Any, flow: Flow | None = None,
         >>> flow.run().result[out].result
         [2, 5, 3]
     """
-    from caudal.core.flow import Flow, _peel  # core's graph helpers; utilities builds on core
+    from caudal.core.arguments import unwrap_annotations  # utilities builds on core
+    from caudal.core.flow import Flow
     from caudal.tasks.core.constants import Constant
 
     given_flow = flow is not None
@@ -173,7 +174,7 @@ def apply_map(func: Callable[..., Any], *args: Any, flow: Flow | None = None,
     mapped_constants: dict[int, Task] = {}
 
     def prepare(value: Any) -> Task:
-        inner, annotations = _peel(value)
+        inner, annotations = unwrap_annotations(value)
         # An enclosing case or resource block gates the real flow, not the subgraph.
         with context(case=None, resource=None):
             arg = as_task(inner, flow=sub)
