@@ -148,3 +148,15 @@ def test_mapped_counts_its_children():
     mapped = st.Mapped(map_states=[st.Success(result=1), st.Failed()])
 
     assert mapped.n_map_states == 2
+
+
+def test_stored_result_is_the_result_a_state_was_made_with_or_none():
+    from caudal.engine.results import PrefectResult
+
+    written = PrefectResult(value=[1], location="[1]")
+
+    assert st.Success(result=written).stored_result is written
+    assert st.Success(result=[1]).stored_result is None
+    state = st.Success(result=[1])
+    state.stored_result = written
+    assert state.location == "[1]" and state == st.Success(result=[1])

@@ -199,3 +199,13 @@ def test_clock_event_equality_uses_instant_and_metadata():
     assert utc != ClockEvent(utc.start_time, {"a": 2})
     assert utc == dt.datetime(2021, 1, 1, 3, tzinfo=UTC)
     assert utc < dt.datetime(2021, 1, 1, 4)
+
+
+def test_clock_event_sort_key_is_its_instant_across_time_zones():
+    utc = dt.datetime(2024, 1, 1, 12, tzinfo=dt.UTC)
+    sao_paulo = utc.astimezone(ZoneInfo("America/Sao_Paulo"))
+
+    first, second = ClockEvent(sao_paulo), ClockEvent(utc + dt.timedelta(minutes=1))
+
+    assert first.sort_key() == ClockEvent(utc).sort_key()
+    assert sorted([second, first], key=ClockEvent.sort_key) == [first, second]

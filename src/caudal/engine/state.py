@@ -155,6 +155,16 @@ class State:
         return stored
 
     @property
+    def stored_result(self) -> ResultBase | None:
+        """The Result the state's value was written with or read from; None while the value
+        lives only in memory."""
+        return self._stored
+
+    @stored_result.setter
+    def stored_result(self, value: ResultBase | None) -> None:
+        self._stored = value
+
+    @property
     def location(self) -> str | None:
         """Where the state's value is stored (a path, a key, a URI), or None."""
         return None if self._stored is None else self._stored.location

@@ -275,7 +275,7 @@ class TaskRunner:
                 value = st.result
             else:
                 value = st.result
-                if value is None and st._stored is not None:
+                if value is None and st.stored_result is not None:
                     load_upstream_value(edge, st, self.flow_result)  # stored earlier, not kept
                     value = st.result
             if edge.flattened and not edge.mapped:
@@ -291,13 +291,7 @@ class TaskRunner:
 
     def _at_target(self, result: Result) -> Result:
         """A copy of ``result`` whose location is the task's target."""
-        target = self.task.target
-        result = result.copy()
-        if callable(target):
-            result.location, result._formatter = None, target
-        else:
-            result.location, result._formatter = target, None
-        return result
+        return result.with_location(self.task.target)
 
     @staticmethod
     def _format_kwargs(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -370,7 +364,7 @@ class TaskRunner:
                 message = f"Unexpected error: {exc!r}"
                 self.logger.exception(message)
                 return Failed(message, result=exc)
-        state._stored = stored if stored is not None else result.from_value(value)
+        state.stored_result = stored if stored is not None else result.from_value(value)
         state.result = value
         return state
 
@@ -472,7 +466,7 @@ def load_upstream_value(edge: Edge, state: State, flow_result: Result | None) ->
     if reader is None:
         reader = flow_result
     for st in state.map_states if isinstance(state, Mapped) else (state,):
-        stored = st._stored
+        stored = st.stored_result
         if st.result is None and stored is not None:
             own = isinstance(stored, Result) and type(stored) is not Result
             st.load_result(None if own else reader)

@@ -38,34 +38,35 @@ class ClockEvent:
         self.parameter_defaults = parameter_defaults or {}
         self.labels = labels
 
-    def _key(self) -> dt.datetime:
+    def sort_key(self) -> dt.datetime:
+        """The instant the event fires at: what events are ordered and hashed by."""
         return instant(self.start_time)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, dt.datetime):
-            return self._key() == instant(other)
+            return self.sort_key() == instant(other)
         if not isinstance(other, ClockEvent):
             return False
-        return (self._key() == other._key()
+        return (self.sort_key() == other.sort_key()
                 and self.parameter_defaults == other.parameter_defaults
                 and self.labels == other.labels)
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return hash(self.sort_key())
 
     def _other_key(self, other: object, op: str) -> dt.datetime:
         if isinstance(other, ClockEvent):
-            return other._key()
+            return other.sort_key()
         if isinstance(other, dt.datetime):
             return instant(other)
         raise TypeError(f"'{op}' not supported between instances of 'ClockEvent' and "
                         f"'{type(other).__name__}'")
 
     def __lt__(self, other: object) -> bool:
-        return self._key() < self._other_key(other, "<")
+        return self.sort_key() < self._other_key(other, "<")
 
     def __gt__(self, other: object) -> bool:
-        return self._key() > self._other_key(other, ">")
+        return self.sort_key() > self._other_key(other, ">")
 
     def __repr__(self) -> str:
         return f"<{self.start_time.isoformat()},{self.labels},{self.parameter_defaults}>"

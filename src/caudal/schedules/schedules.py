@@ -128,10 +128,10 @@ class Schedule:
         An event is dropped only when another at the same moment has the same parameter
         defaults and labels; two clocks with different parameters at one time both fire.
         """
-        merged = heapq.merge(*(c.events(after=after) for c in self.clocks), key=ClockEvent._key)
+        merged = heapq.merge(*(c.events(after=after) for c in self.clocks), key=ClockEvent.sort_key)
         same_moment: list[ClockEvent] = []
         for event in merged:
-            if same_moment and event._key() != same_moment[0]._key():
+            if same_moment and event.sort_key() != same_moment[0].sort_key():
                 same_moment = []
             if event in same_moment:
                 continue

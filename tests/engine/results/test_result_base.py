@@ -79,3 +79,16 @@ def test_result_with_a_callable_location_pickles():
     back = pickle.loads(pickle.dumps(result))
 
     assert back == result and back.format(task_name="t").location == "t.pkl"
+
+
+def test_with_location_takes_a_template_or_a_callable_and_leaves_the_original_alone():
+    result = Result(location="fixed.pkl")
+
+    templated = result.with_location("{task_name}.pkl")
+    called = result.with_location(lambda **kw: f"{kw['task_name']}-by-call.pkl")
+
+    assert templated.format(task_name="load").location == "load.pkl"
+    assert called.location is None
+    assert called.format(task_name="load").location == "load-by-call.pkl"
+    assert result.location == "fixed.pkl"
+    assert result.with_location(None).format().location.endswith(".caudal_result")

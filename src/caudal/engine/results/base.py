@@ -81,6 +81,16 @@ class Result(ResultBase):
         """A shallow copy, to change without touching this one."""
         return copy.copy(self)
 
+    def with_location(self, location: Location | None) -> Result:
+        """A copy whose location is ``location``: a template string, a callable returning
+        one (called with the same keywords as ``format``), or None."""
+        new = self.copy()
+        if callable(location):
+            new.location, new._formatter = None, location
+        else:
+            new.location, new._formatter = location, None
+        return new
+
     def from_value(self, value: Any) -> Result:
         """A copy holding ``value``, with no location (nothing has been written)."""
         new = self.copy()
