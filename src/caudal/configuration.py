@@ -1,9 +1,12 @@
-"""caudal's configuration: packaged defaults < ``~/.caudal/config.toml`` < ``CAUDAL__SECTION__KEY``.
+"""caudal's configuration: the one module that reads config files and the environment.
 
-The only module that reads configuration files or the environment. It does so once, at import,
-into a read-only ``config`` object with attribute access (``config.logging.level``), the shape
-Prefect's ``prefect.config`` has, so each ``PREFECT__LOGGING__LEVEL``-style variable a team
-already sets maps one-to-one to ``CAUDAL__LOGGING__LEVEL``.
+Layers, lowest first (a later one wins): the packaged ``DEFAULTS`` < ``config.toml`` in
+``CAUDAL_HOME`` (``~/.caudal``) < ``CAUDAL__SECTION__KEY`` variables < the short variables
+``CAUDAL_HOME``, ``CAUDAL_API``, ``CAUDAL_API_KEY`` and ``CAUDAL_DATABASE_URL``. They are read
+once, at import, into the read-only ``config`` (``config.logging.level``), as Prefect's
+``prefect.config`` is; an explicit argument or CLI option always wins over all of them
+(``get_setting``). ``get_setting`` also looks the short variables up again at each call, so that
+a process that changes ``CAUDAL_API`` sees it at the next ``Client()``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Config", "config", "load_config"]
+__all__ = ["SHORT_VARIABLES", "Config", "config", "get_setting", "load_config"]
 
 DEFAULTS: dict[str, Any] = {
     "home_dir": "~/.caudal",
@@ -39,6 +42,10 @@ DEFAULTS: dict[str, Any] = {
     "api": {
         "url": "http://127.0.0.1:4200",
         "key": None,
+        # None: the client's own defaults (caudal.client.transport).
+        "retries": None,
+        "backoff_s": None,
+        "timeout_s": None,
     },
     # `caudal server start` (CAUDAL_DATABASE_URL for the database; SQLite in home_dir if unset).
     "server": {
@@ -55,32 +62,54 @@ DEFAULTS: dict[str, Any] = {
     },
 }
 
-# Short variables the server docs name, beside the CAUDAL__SECTION__KEY form (which wins).
-ALIASES = {
-    "CAUDAL_API": ("api", "url"),
-    "CAUDAL_API_KEY": ("api", "key"),
-    "CAUDAL_DATABASE_URL": ("server", "database_url"),
+# The short variables and the keys they set. They win over CAUDAL__SECTION__KEY (as the
+# client's CAUDAL_API always has), and an empty one counts as unset.
+SHORT_VARIABLES: dict[str, str] = {
+    "CAUDAL_HOME": "home_dir",
+    "CAUDAL_API": "api.url",
+    "CAUDAL_API_KEY": "api.key",
+    "CAUDAL_DATABASE_URL": "server.database_url",
 }
+
+# Types of the keys whose default is None (they may stay None). Every other key with a default
+# takes its default's type; keys caudal does not know are read as written.
+NULLABLE_TYPES: dict[str, type] = {
+    "api.key": str,
+    "api.retries": int,
+    "api.backoff_s": float,
+    "api.timeout_s": float,
+    "server.database_url": str,
+    "tasks.defaults.timeout_s": float,
+}
+
+_TYPE_NAMES = {bool: "bool (true or false)", int: "int", float: "float", str: "str"}
+_NONE_WORDS = ("none", "null")
+_BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "on": True,
+               "off": False, "1": True, "0": False}
 
 
 class Config(Mapping[str, Any]):
     """A read-only nested mapping with attribute access; ``source`` says where a key came from."""
 
-    __slots__ = ("_data", "_path")
+    __slots__ = ("_data", "_path", "_sources")
 
-    def __init__(self, data: Mapping[str, Any], path: str = "") -> None:
+    def __init__(self, data: Mapping[str, Any], path: str = "",
+                 sources: Mapping[str, str] | None = None) -> None:
+        sources = dict(sources or {})
         object.__setattr__(self, "_path", path)
+        object.__setattr__(self, "_sources", sources)
         object.__setattr__(
             self,
             "_data",
-            {k: Config(v, f"{path}{k}.") if isinstance(v, Mapping) else v for k, v in data.items()},
+            {k: Config(v, f"{path}{k}.", sources) if isinstance(v, Mapping) else v
+             for k, v in data.items()},
         )
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Config, (self.to_dict(), self._path))
+        return (Config, (self.to_dict(), self._path, self._sources))
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):
@@ -102,6 +131,15 @@ class Config(Mapping[str, Any]):
     def __repr__(self) -> str:
         return f"<Config: {sorted(self._data)}>"
 
+    def source(self, key: str) -> str:
+        """Where the dotted ``key`` (relative to this section) got its value.
+
+        Example:
+            >>> load_config({"CAUDAL__SERVER__PORT": "4300"}).source("server.port")
+            'CAUDAL__SERVER__PORT'
+        """
+        return self._sources.get(f"{self._path}{key}", "the packaged defaults")
+
     def to_dict(self) -> dict[str, Any]:
         return {k: v.to_dict() if isinstance(v, Config) else v for k, v in self._data.items()}
 
@@ -114,12 +152,55 @@ def _merge(base: dict[str, Any], layer: Mapping[str, Any]) -> None:
             base[key] = value
 
 
-def _parse_env_value(raw: str) -> Any:
-    """Environment values are text; read booleans, numbers and 'none' as users mean them."""
+class _NotValid(ValueError):
+    """A value that is not of its key's type; the caller adds the key and the source."""
+
+
+def _key_type(dotted: str, default: Any) -> tuple[type | None, bool]:
+    """The type a key's values must have (None: any), and whether None is allowed."""
+    if dotted in NULLABLE_TYPES:
+        return NULLABLE_TYPES[dotted], True
+    if default is None or isinstance(default, Mapping):
+        return None, True
+    return type(default), False
+
+
+def _from_text(raw: str, kind: type | None, nullable: bool) -> Any:
+    """An environment variable's text as its key's type; unknown keys as users mean them."""
+    word = raw.strip().lower()
+    if nullable and word in _NONE_WORDS:
+        return None
+    if kind is None:
+        return _guess(raw)
+    if kind is bool:
+        if word not in _BOOL_WORDS:
+            raise _NotValid(kind)
+        return _BOOL_WORDS[word]
+    if kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            raise _NotValid(kind) from None
+    return raw
+
+
+def _checked(value: Any, kind: type | None) -> Any:
+    """A config file's (already typed) value, if it has its key's type; ints pass as floats."""
+    if kind is None:
+        return value
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _NotValid(kind)
+    return value
+
+
+def _guess(raw: str) -> Any:
+    """Text for a key caudal does not know: booleans, numbers and 'none' as users mean them."""
     lowered = raw.strip().lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    if lowered in ("none", "null"):
+    if lowered in _NONE_WORDS:
         return None
     for cast in (int, float):
         try:
@@ -129,38 +210,120 @@ def _parse_env_value(raw: str) -> Any:
     return raw
 
 
+class _Layers:
+    """The merged layers so far, and where each key's value came from."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, Any] = copy.deepcopy(DEFAULTS)
+        self.sources: dict[str, str] = {}
+
+    def set(self, keys: list[str], value: Any, source: str, *, text: bool) -> None:
+        """Set ``keys`` to ``value`` from ``source``, checked (or, for ``text``, parsed)."""
+        dotted = ".".join(keys)
+        node, default = self.data, DEFAULTS
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+            default = default.get(key, {}) if isinstance(default, Mapping) else {}
+            if not isinstance(node, dict):
+                raise ValueError(f"Config '{dotted}' (from {source}) is under '{key}', which is "
+                                 "a value, not a section.")
+        last = keys[-1]
+        if isinstance(node.get(last), dict) and (text or not isinstance(value, Mapping)):
+            raise ValueError(f"Config '{dotted}' (from {source}) is a section; set one of its "
+                             f"keys, such as '{dotted}.{next(iter(node[last]), 'key')}'.")
+        if isinstance(value, Mapping) and not text:
+            for key, item in value.items():
+                self.set([*keys, key], item, source, text=False)
+            return
+        default_value = default.get(last) if isinstance(default, Mapping) else None
+        kind, nullable = _key_type(dotted, default_value)
+        try:
+            node[last] = _from_text(value, kind, nullable) if text else _checked(value, kind)
+        except _NotValid as exc:
+            expected = _TYPE_NAMES.get(exc.args[0], exc.args[0].__name__)
+            raise ValueError(f"Config '{dotted}' (from {source}) has value '{value}'; "
+                             f"not a valid {expected}.") from None
+        self.sources[dotted] = source
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
-    """Build the configuration from the defaults, the user's file and the environment.
+    """Build the configuration from its layers (see the module docstring for their order).
+
+    Args:
+        environ: the variables to read; ``os.environ`` when None.
+
+    Returns:
+        The read-only configuration; ``config.source(key)`` says which layer set a key.
 
     Raises:
-        ValueError: the config file is not valid TOML (the message names the file).
+        ValueError: the config file is not valid TOML, or a value is not of its key's type;
+            the message names the key, the file or variable it came from, and the value.
+
+    Example:
+        >>> load_config({"CAUDAL__SERVER__PORT": "4300", "CAUDAL_API": "http://x:1"}).api.url
+        'http://x:1'
     """
     environ = os.environ if environ is None else environ
-    data: dict[str, Any] = copy.deepcopy(DEFAULTS)
-    home = Path(environ.get("CAUDAL_HOME", "~/.caudal")).expanduser()
-    data["home_dir"] = str(home)
+    layers = _Layers()
+    home = Path(environ.get("CAUDAL_HOME") or "~/.caudal").expanduser()
     path = home / "config.toml"
     if path.is_file():
         try:
-            _merge(data, tomllib.loads(path.read_text()))
+            loaded = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(f"Config file '{path}' is not valid TOML: {exc}") from exc
-    for name, (section, key) in ALIASES.items():
-        if environ.get(name):
-            data[section][key] = environ[name]
+        for key, value in loaded.items():
+            layers.set([key], value, str(path), text=False)
     for name, raw in environ.items():
         if not name.startswith("CAUDAL__"):
             continue
         keys = [k.lower() for k in name[len("CAUDAL__"):].split("__") if k]
-        if not keys:
-            continue
-        node = data
-        for key in keys[:-1]:
-            node = node.setdefault(key, {})
-            if not isinstance(node, dict):
-                raise ValueError(f"Config '{name}' nests under '{key}', which is not a section.")
-        node[keys[-1]] = _parse_env_value(raw)
-    return Config(data)
+        if keys:
+            layers.set(keys, raw, name, text=True)
+    for name, dotted in SHORT_VARIABLES.items():
+        if environ.get(name):
+            layers.set(dotted.split("."), environ[name], name, text=True)
+    # The home is where the file was read from, whichever layer named it.
+    layers.data["home_dir"] = str(Path(layers.data["home_dir"]).expanduser())
+    return Config(layers.data, sources=layers.sources)
+
+
+def get_setting(key: str, given: Any = None, config: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> Any:
+    """The value of the dotted ``key`` in effect now.
+
+    In order: ``given`` (an argument or a CLI option) when it is not None; else the short
+    variable for the key (``CAUDAL_API`` for ``api.url``...) in the environment as it is now;
+    else ``config`` (the one a ``caudal.context`` holds), else the ``config`` read at start-up.
+    Looking the short variables up again costs a dictionary lookup, and lets a process that
+    changes them (a test, a notebook) see the change at the next call.
+
+    Raises:
+        ValueError: the short variable's value is not of the key's type (naming both).
+
+    Example:
+        >>> get_setting("api.url", "http://given:1", environ={"CAUDAL_API": "http://env:2"})
+        'http://given:1'
+        >>> get_setting("api.url", environ={"CAUDAL_API": "http://env:2"})
+        'http://env:2'
+    """
+    if given is not None:
+        return given
+    environ = os.environ if environ is None else environ
+    for name, dotted in SHORT_VARIABLES.items():
+        if dotted == key and environ.get(name):
+            layers = _Layers()
+            layers.set(key.split("."), environ[name], name, text=True)
+            node: Any = layers.data
+            for part in key.split("."):
+                node = node[part]
+            return node
+    node = globals()["config"] if config is None else config
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
 
 
 config = load_config()

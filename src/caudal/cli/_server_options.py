@@ -12,18 +12,21 @@ __all__ = ["database_option", "resolve_database_url"]
 
 def database_option(command: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--database-url", envvar="CAUDAL_DATABASE_URL", default=None, metavar="URL",
+        "--database-url", default=None, metavar="URL",
         help="sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB "
-             "[env CAUDAL_DATABASE_URL; default: caudal.db in CAUDAL_HOME]",
+             "[env var: CAUDAL_DATABASE_URL; or config 'server.database_url', "
+             "CAUDAL__SERVER__DATABASE_URL; default: caudal.db in CAUDAL_HOME]",
     )(command)
 
 
 def resolve_database_url(given: str | None) -> str:
-    """The URL given, else the config's, else the embedded SQLite file in caudal's home."""
-    from caudal.configuration import config
+    """The URL given, else ``CAUDAL_DATABASE_URL`` or the config's (``get_setting`` decides),
+    else the embedded SQLite file in caudal's home."""
+    from caudal.configuration import config, get_setting
     from caudal.server.db.engine import default_sqlite_url, normalize_url
 
-    url = given or config.server.database_url or default_sqlite_url(config.home_dir)
+    url = (get_setting("server.database_url", given or None)
+           or default_sqlite_url(config.home_dir))
     try:
         normalize_url(url)
     except ValueError as exc:

@@ -27,22 +27,25 @@ LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNI
 def connection_options(command: F) -> F:
     """Add ``--api URL`` (``CAUDAL_API``) and ``--key KEY`` (``CAUDAL_API_KEY``) to a command.
 
-    The command receives them as ``api_url`` and ``api_key``.
+    The command receives them as ``api_url`` and ``api_key`` (None when not given). The help
+    names the variables, but the options do not read them: ``make_client`` leaves what is not
+    given to ``caudal.configuration``, the one place that reads the environment.
     """
     command = click.option(
-        "--key", "api_key", envvar="CAUDAL_API_KEY", show_envvar=True, metavar="KEY",
-        help="API key sent to the server (or config 'api.key', CAUDAL__API__KEY).",
+        "--key", "api_key", metavar="KEY",
+        help="API key sent to the server [env var: CAUDAL_API_KEY; or config 'api.key', "
+             "CAUDAL__API__KEY].",
     )(command)
     command = click.option(
-        "--api", "api_url", envvar="CAUDAL_API", show_envvar=True, metavar="URL",
-        help="The caudal server's URL (or config 'api.url', CAUDAL__API__URL) "
-             "[default: http://127.0.0.1:4200].",
+        "--api", "api_url", metavar="URL",
+        help="The caudal server's URL [env var: CAUDAL_API; or config 'api.url', "
+             "CAUDAL__API__URL; default: http://127.0.0.1:4200].",
     )(command)
     return command
 
 
 def make_client(api_url: str | None, api_key: str | None) -> Client:
-    """The ``Client`` for a command's ``--api`` and ``--key``.
+    """The ``Client`` for a command's ``--api`` and ``--key``; the configuration fills the rest.
 
     Raises:
         click.BadParameter: the URL is not an http(s) address.

@@ -13,7 +13,6 @@ import datetime
 import enum
 import json
 import logging
-import os
 import random
 import time
 import uuid
@@ -22,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from caudal.configuration import get_setting
 from caudal.exceptions import AuthorizationError, ClientError, ObjectNotFound, ServerUnavailable
 
 __all__ = ["DEFAULT_API", "Transport", "config_value", "encode_json", "resolve_api_key",
@@ -57,7 +57,9 @@ logger = logging.getLogger("caudal.Client")
 def resolve_api_url(api_server: str | None = None) -> str:
     """The server's base URL: the argument, else ``CAUDAL_API``, else ``config.api.url``.
 
-    A bare ``host:port`` gets ``http://``; a trailing slash is dropped.
+    ``caudal.configuration.get_setting`` decides (``CAUDAL_API`` as it is now, then the
+    configuration in the current context). A bare ``host:port`` gets ``http://``; a trailing
+    slash is dropped.
 
     Raises:
         ValueError: the URL is not an http(s) URL.
@@ -66,7 +68,7 @@ def resolve_api_url(api_server: str | None = None) -> str:
         >>> resolve_api_url("127.0.0.1:4300/")
         'http://127.0.0.1:4300'
     """
-    url = api_server or os.environ.get("CAUDAL_API") or config_value("url") or DEFAULT_API
+    url = get_setting("api.url", api_server or None, _context_config()) or DEFAULT_API
     url = str(url).strip().rstrip("/")
     if "://" not in url:
         url = f"http://{url}"
@@ -79,18 +81,21 @@ def resolve_api_url(api_server: str | None = None) -> str:
 
 def resolve_api_key(api_key: str | None = None) -> str | None:
     """The API key: the argument, else ``CAUDAL_API_KEY``, else ``config.api.key``, else None."""
-    key = api_key or os.environ.get("CAUDAL_API_KEY") or config_value("key")
+    key = get_setting("api.key", api_key or None, _context_config())
     return str(key) if key else None
 
 
 def config_value(name: str) -> Any:
-    """``config.api.<name>`` from the configuration in the current context, or None."""
-    # The run's context holds the configuration (tests and flows may swap it for a while).
+    """``api.<name>`` as ``caudal.configuration.get_setting`` finds it now, or None."""
+    return get_setting(f"api.{name}", None, _context_config())
+
+
+def _context_config() -> Mapping[str, Any] | None:
+    """The configuration in the current context (tests and flows may swap it for a while)."""
     from caudal.utilities.context import context
 
     config = context.get("config")
-    section = config.get("api") if isinstance(config, Mapping) else None
-    return section.get(name) if isinstance(section, Mapping) else None
+    return config if isinstance(config, Mapping) else None
 
 
 def safe_url(url: str) -> str:
