@@ -177,7 +177,7 @@ def test_short_variable_wins_over_the_double_underscore_one_and_the_file(tmp_pat
     config = load_config({"CAUDAL_HOME": str(tmp_path), double: "from-double", name: "short"})
 
     assert config[section][field] == "short"
-    assert config.source(key) == name
+    assert config.source_of(key) == name
 
 
 def test_empty_short_variable_counts_as_unset(tmp_path):
@@ -194,7 +194,7 @@ def test_caudal_home_moves_the_file_read_and_wins_over_the_home_dir_key(tmp_path
 
     assert config.logging.level == "ERROR"
     assert config.home_dir == str(tmp_path)
-    assert config.source("home_dir") == "CAUDAL_HOME"
+    assert config.source_of("home_dir") == "CAUDAL_HOME"
 
 
 def test_source_names_the_layer_each_key_came_from(tmp_path):
@@ -202,10 +202,10 @@ def test_source_names_the_layer_each_key_came_from(tmp_path):
 
     config = load_config({"CAUDAL_HOME": str(tmp_path), "CAUDAL__SERVER__HOST": "0.0.0.0"})
 
-    assert config.source("server.port") == str(path)
-    assert config.source("server.host") == "CAUDAL__SERVER__HOST"
-    assert config.source("server.auth") == "the packaged defaults"
-    assert config.server.source("port") == str(path)
+    assert config.source_of("server.port") == str(path)
+    assert config.source_of("server.host") == "CAUDAL__SERVER__HOST"
+    assert config.source_of("server.auth") == "the packaged defaults"
+    assert config.server.source_of("port") == str(path)
 
 
 # Values are checked against their key's type when read, naming the key, its source and value.

@@ -89,7 +89,7 @@ _BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "on": Tru
 
 
 class Config(Mapping[str, Any]):
-    """A read-only nested mapping with attribute access; ``source`` says where a key came from."""
+    """A read-only nested mapping with attribute access; ``source_of`` says where a key came from."""
 
     __slots__ = ("_data", "_path", "_sources")
 
@@ -131,11 +131,11 @@ class Config(Mapping[str, Any]):
     def __repr__(self) -> str:
         return f"<Config: {sorted(self._data)}>"
 
-    def source(self, key: str) -> str:
+    def source_of(self, key: str) -> str:
         """Where the dotted ``key`` (relative to this section) got its value.
 
         Example:
-            >>> load_config({"CAUDAL__SERVER__PORT": "4300"}).source("server.port")
+            >>> load_config({"CAUDAL__SERVER__PORT": "4300"}).source_of("server.port")
             'CAUDAL__SERVER__PORT'
         """
         return self._sources.get(f"{self._path}{key}", "the packaged defaults")
@@ -253,7 +253,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         environ: the variables to read; ``os.environ`` when None.
 
     Returns:
-        The read-only configuration; ``config.source(key)`` says which layer set a key.
+        The read-only configuration; ``config.source_of(key)`` says which layer set a key.
 
     Raises:
         ValueError: the config file is not valid TOML, or a value is not of its key's type;
@@ -318,6 +318,7 @@ def get_setting(key: str, given: Any = None, config: Mapping[str, Any] | None = 
             for part in key.split("."):
                 node = node[part]
             return node
+    # The parameter shadows the module's ``config``, read at start-up, which is the fallback.
     node = globals()["config"] if config is None else config
     for part in key.split("."):
         if not isinstance(node, Mapping) or part not in node:
