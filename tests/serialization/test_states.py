@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
-from caudal.client.states import state_from_wire, state_to_wire
 from caudal.engine import state as states
+from caudal.serialization.states import state_from_wire, state_to_wire
 from caudal.wire.states import STATE_KINDS
 
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from caudal.backend.flow import FlowView, ensure_client
 from caudal.backend.task_run import TaskRunView
-from caudal.client.states import state_from_wire
 from caudal.engine.state import State
 from caudal.exceptions import ObjectNotFound
+from caudal.serialization.states import state_from_wire
 from caudal.wire.logs import LogRecord
 from caudal.wire.runs import FlowRun, StateRecord
 from caudal.wire.states import is_finished

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from caudal.client.states import state_from_wire
 from caudal.engine.state import State
 from caudal.exceptions import NotAvailableError
+from caudal.serialization.states import state_from_wire
 from caudal.wire.runs import TaskRun
 
 __all__ = ["TaskRunView"]

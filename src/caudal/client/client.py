@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from caudal.client.info import FlowRunInfoResult
-from caudal.client.states import state_from_wire, state_to_wire
 from caudal.client.transport import (
     DEFAULT_BACKOFF_S,
     DEFAULT_RETRIES,
@@ -28,6 +27,7 @@ from caudal.client.transport import (
     safe_url,
 )
 from caudal.exceptions import ClientError, NotAvailableError, ObjectNotFound
+from caudal.serialization.states import state_from_wire, state_to_wire
 from caudal.wire._base import Page
 from caudal.wire.agents import Agent
 from caudal.wire.flows import FlowRegistration, FlowVersion, RegistrationResult, ScheduleState

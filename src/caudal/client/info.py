@@ -6,8 +6,8 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from caudal.client.states import state_from_wire
 from caudal.engine.state import State
+from caudal.serialization.states import state_from_wire
 from caudal.wire.runs import FlowRun, TaskRun
 
 __all__ = ["FlowRunInfoResult", "TaskRunInfoResult"]

@@ -1,4 +1,9 @@
-"""Engine states to and from the wire: a class name and a message cross HTTP, nothing more."""
+"""Engine states to and from the wire: a class name and a message cross HTTP, nothing more.
+
+The client and the backend views build States from what the server answers with these, and
+need neither the runners nor the Results to do it: this module imports only
+``caudal.engine.state`` and ``caudal.wire``.
+"""
 
 from __future__ import annotations
 
