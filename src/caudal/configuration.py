@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from caudal.exceptions import ConfigurationError
 
 __all__ = ["SHORT_VARIABLES", "Config", "config", "get_setting", "load_config"]
 
@@ -225,11 +228,11 @@ class _Layers:
             node = node.setdefault(key, {})
             default = default.get(key, {}) if isinstance(default, Mapping) else {}
             if not isinstance(node, dict):
-                raise ValueError(f"Config '{dotted}' (from {source}) is under '{key}', which is "
+                raise ConfigurationError(f"Config '{dotted}' (from {source}) is under '{key}', which is "
                                  "a value, not a section.")
         last = keys[-1]
         if isinstance(node.get(last), dict) and (text or not isinstance(value, Mapping)):
-            raise ValueError(f"Config '{dotted}' (from {source}) is a section; set one of its "
+            raise ConfigurationError(f"Config '{dotted}' (from {source}) is a section; set one of its "
                              f"keys, such as '{dotted}.{next(iter(node[last]), 'key')}'.")
         if isinstance(value, Mapping) and not text:
             for key, item in value.items():
@@ -241,7 +244,7 @@ class _Layers:
             node[last] = _from_text(value, kind, nullable) if text else _checked(value, kind)
         except _NotValid as exc:
             expected = _TYPE_NAMES.get(exc.args[0], exc.args[0].__name__)
-            raise ValueError(f"Config '{dotted}' (from {source}) has value '{value}'; "
+            raise ConfigurationError(f"Config '{dotted}' (from {source}) has value '{value}'; "
                              f"not a valid {expected}.") from None
         self.sources[dotted] = source
 
@@ -271,7 +274,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         try:
             loaded = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"Config file '{path}' is not valid TOML: {exc}") from exc
+            raise ConfigurationError(f"Config file '{path}' is not valid TOML: {exc}") from exc
         for key, value in loaded.items():
             layers.set([key], value, str(path), text=False)
     for name, raw in environ.items():
@@ -327,4 +330,22 @@ def get_setting(key: str, given: Any = None, config: Mapping[str, Any] | None = 
     return node
 
 
-config = load_config()
+def _report_if_uncaught(error: ConfigurationError) -> None:
+    """Let a command or script that nobody wraps in ``try`` end with the message alone: a
+    wrong setting is the user's to fix, and a traceback into caudal's own import hides it."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        if value is error:
+            print(f"Error: {value}", file=sys.stderr)
+        else:
+            previous(kind, value, tb)
+
+    sys.excepthook = hook
+
+
+try:
+    config = load_config()
+except ConfigurationError as _error:
+    _report_if_uncaught(_error)
+    raise

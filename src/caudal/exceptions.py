@@ -3,6 +3,7 @@
 The tree::
 
     CaudalError                     base of every caudal error; catch it to catch them all
+    ├── ConfigurationError          a setting has a value of the wrong kind (also a ValueError)
     ├── FlowValidationError         the flow's graph is not runnable (a cycle, a foreign task)
     ├── ParameterError              a flow run got parameters it cannot use (also a ValueError)
     │   ├── MissingParameterError   a required parameter was not given
@@ -32,6 +33,7 @@ __all__ = [
     "CaudalError",
     "CaudalSignal",
     "ClientError",
+    "ConfigurationError",
     "FlowStorageError",
     "FlowValidationError",
     "MissingParameterError",
@@ -87,6 +89,11 @@ class FlowStorageError(CaudalError):
         super().__init__(message)
         self.path = path
         self.traceback = traceback
+
+
+class ConfigurationError(CaudalError, ValueError):
+    """A setting (config.toml, a ``CAUDAL_`` variable) cannot be used; the message names the
+    key, where it came from and its value."""
 
 
 class ClientError(CaudalError):
