@@ -79,3 +79,15 @@ def test_run_requeued_by_the_reaper_wakes_a_waiting_agent(
 
     assert requeued.resubmitted == 1
     assert [[r["id"] for r in runs] for runs in got] == [[run_id]]
+
+
+def test_watch_ends_after_max_s_for_a_run_that_does_not_change(
+        api: httpx.Client, project: str) -> None:
+    run_id = create_run(api, flow_id=register(api, build_flow())["flow_id"])["id"]
+
+    response = api.get(f"/api/flow-runs/{run_id}/events", params={"max_s": 0.3})
+
+    data = [json.loads(line.removeprefix("data: ")) for line in response.text.splitlines()
+            if line.startswith("data: ")]
+    assert response.status_code == 200
+    assert [(e["flow_run_id"], e["state"]) for e in data] == [(run_id, "Scheduled")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 
+import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -120,10 +121,12 @@ KEEP_ALIVE_S = 15.0
                                        "change, until it finishes.",
                        "content": {"text/event-stream": {}}}})
 async def watch_flow_run(flow_run_id: str, request: Request,
+                         max_s: float = Query(3600.0, gt=0, le=86_400),
                          db: Database = Depends(database)) -> StreamingResponse:
     """Follow a run's states as Server-Sent Events (``event: state``, JSON ``data`` with
     ``flow_run_id``, ``state``, ``message``, ``timestamp``): its state now, then every
-    change this server commits, ending after a finished state."""
+    change this server commits, ending after a finished state, or after ``max_s`` seconds
+    (connect again to go on)."""
     events = request.app.state.run_events
     # Subscribed before reading the run, so that no change between the two is missed.
     watching = events.watch(flow_run_id)
@@ -135,6 +138,7 @@ async def watch_flow_run(flow_run_id: str, request: Request,
         raise
 
     async def stream() -> AsyncIterator[str]:
+        deadline = anyio.current_time() + max_s
         try:
             current = {"flow_run_id": run.id, "state": run.state,
                        "message": run.state_message,
@@ -144,8 +148,11 @@ async def watch_flow_run(flow_run_id: str, request: Request,
                 if STATE_KINDS[current["state"]] is StateKind.FINISHED:
                     return
                 while True:
+                    remaining = deadline - anyio.current_time()
+                    if remaining <= 0:
+                        return
                     try:
-                        with anyio.fail_after(KEEP_ALIVE_S):
+                        with anyio.fail_after(min(KEEP_ALIVE_S, remaining)):
                             change = await changes.get()
                         break
                     except TimeoutError:
