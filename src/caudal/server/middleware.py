@@ -13,6 +13,8 @@ import time
 import uuid
 from typing import Any
 
+import anyio.to_thread
+
 from caudal.server.db.engine import CommitOutcomeUnknown
 
 __all__ = ["ErrorGuard", "MetricsMiddleware", "RequestGuard"]
@@ -39,7 +41,8 @@ DATABASE_RETRY_AFTER_S = 2
 class ErrorGuard:
     """Answers every exception that no handler took, and never lets it reach the server.
 
-    - The database cannot be reached (``Database.is_unavailable``): 503 with ``Retry-After``;
+    - The database cannot be reached (``Database.is_unavailable``, or any database error
+      while ``Database.is_down``): 503 with ``Retry-After``;
       the transaction was not committed, so the same request can be sent again. A warning is
       logged at most every few seconds, however many requests fail meanwhile.
     - The connection failed while committing (``CommitOutcomeUnknown``): 504, which clients
@@ -78,7 +81,9 @@ class ErrorGuard:
                     await _refuse(send, 504, f"{exc} Read the object back before sending "
                                   "the request again.")
                 return
-            if self.db.is_unavailable(exc):
+            if self.db.is_unavailable(exc) or (self.db.is_database_error(exc)
+                                               and await anyio.to_thread.run_sync(
+                                                   self.db.is_down)):
                 now = time.monotonic()
                 if now - self._last_warning >= self.quiet_s:
                     self._last_warning = now

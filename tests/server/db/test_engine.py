@@ -112,6 +112,9 @@ def test_unreachable_postgresql_is_unavailable_and_a_bad_query_is_not() -> None:
     assert live.is_unavailable(refused.value.orig)  # the driver's own error, as COPY raises it
     assert not live.is_unavailable(bad_query.value)
     assert not live.is_retryable(bad_query.value)
+    assert live.is_database_error(bad_query.value) and not live.is_database_error(KeyError())
+    # Asked directly: the unreachable database is down, the live one is not.
+    assert closed.is_down() and not live.is_down()
 
 
 def test_deadlock_loser_is_run_again_inside_the_server(database_url: str) -> None:

@@ -197,6 +197,29 @@ class Database:
         ``error`` may be SQLAlchemy's wrapper or the driver's own error (``COPY`` runs on the
         driver's cursor).
         """
+        # The failure may arrive wrapped (SQLAlchemy's "roll back first" after the driver
+        # lost the connection): what it was raised from decides.
+        return any(self._is_unavailable_one(e) for e in _chain(error))
+
+    def is_database_error(self, error: BaseException) -> bool:
+        """Whether ``error`` (or what it was raised from) came from SQLAlchemy or the driver."""
+        return any(isinstance(e, exc.SQLAlchemyError) or self._driver_error(e) is not None
+                   for e in _chain(error))
+
+    def is_down(self) -> bool:
+        """Ask the database for ``SELECT 1``: whether it cannot be reached right now.
+
+        For a failure that does not say what it is (a driver losing its connection in the
+        middle of a statement fails in many ways): if the database is down, that is why.
+        """
+        try:
+            with self.read() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as error:  # the answer is the point, not the error
+            return self.is_unavailable(error)
+        return False
+
+    def _is_unavailable_one(self, error: BaseException) -> bool:
         if isinstance(error, exc.TimeoutError):  # no connection free in the pool
             return True
         if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
@@ -285,6 +308,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _chain(error: BaseException | None) -> list[BaseException]:
+    """``error`` and what it was raised from or during, a few levels deep."""
+    found: list[BaseException] = []
+    while error is not None and len(found) < 5 and error not in found:
+        found.append(error)
+        error = error.__cause__ or error.__context__
+    return found
 
 
 def _as_sqlite(value: Any) -> Any:
