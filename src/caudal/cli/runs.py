@@ -1,4 +1,4 @@
-"""``caudal runs ls``: recent flow runs, newest first."""
+"""``caudal runs ls`` (recent flow runs, newest first) and ``caudal runs why ID``."""
 
 from __future__ import annotations
 
@@ -44,3 +44,14 @@ def list_runs(flow_name: str | None, project: str | None, states: tuple[str, ...
                        "ID"], rows)
     if page.next_cursor:
         click.echo(f"Showing the newest {len(rows)}; pass a larger --limit to see more.")
+
+
+@runs.command("why")
+@click.argument("flow_run_id", metavar="ID")
+@connection_options
+def why(flow_run_id: str, api_url: str | None, api_key: str | None) -> None:
+    """Say why flow run ID has not started (not due yet, schedule paused, no agent...)."""
+    with make_client(api_url, api_key) as client:
+        wait = client.why_flow_run_waits(flow_run_id)
+    for reason in wait.reasons:
+        click.echo(reason)

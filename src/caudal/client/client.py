@@ -33,7 +33,7 @@ from caudal.wire.agents import Agent
 from caudal.wire.flows import FlowRegistration, FlowVersion, RegistrationResult, ScheduleState
 from caudal.wire.logs import LogRecord
 from caudal.wire.projects import Project
-from caudal.wire.runs import FlowRun, FlowRunCreate, StateRecord, TaskRun
+from caudal.wire.runs import FlowRun, FlowRunCreate, RunWait, StateRecord, TaskRun
 
 if TYPE_CHECKING:
     from caudal.core.flow import Flow
@@ -312,6 +312,15 @@ class Client:
             body["idempotency_key"] = f"client-{uuid.uuid4().hex}"
         data = self._call("POST", "/api/flow-runs", json_body=body, idempotent=True)
         return self._parse(FlowRun, data, "a flow run")
+
+    def why_flow_run_waits(self, flow_run_id: str) -> RunWait:
+        """Why a flow run has not started, as the server sees it (``reasons``, sentences).
+
+        Raises:
+            ObjectNotFound: no flow run has that id.
+        """
+        return self._parse(RunWait, self._call("GET", f"/api/flow-runs/{flow_run_id}/why"),
+                           "the reasons a run waits")
 
     def get_flow_run(self, flow_run_id: str) -> FlowRun:
         """One flow run.

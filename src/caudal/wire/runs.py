@@ -9,7 +9,7 @@ from pydantic import Field
 
 from caudal.wire._base import INT32, JsonObject, Label, LongName, Model, Name, Timestamp
 
-__all__ = ["FlowRun", "FlowRunCreate", "FlowRunRename", "StateRecord", "StateSet",
+__all__ = ["FlowRun", "FlowRunCreate", "FlowRunRename", "RunWait", "StateRecord", "StateSet",
            "TaskRun", "TaskRunState", "TaskRunStatesResult"]
 
 LABELS = Field(default=None, max_length=100)
@@ -106,3 +106,16 @@ class TaskRun(Model):
     start_time: datetime | None = None
     end_time: datetime | None = None
     result_location: str | None = None
+
+
+class RunWait(Model):
+    """Why a flow run has not started (``GET /api/flow-runs/{id}/why``).
+
+    ``waiting`` is false for a run that is not waiting for an agent (it has started or
+    finished); ``reasons`` are sentences, the most telling first.
+    """
+
+    flow_run_id: str
+    state: str
+    waiting: bool
+    reasons: list[str]

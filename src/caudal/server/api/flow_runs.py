@@ -22,10 +22,18 @@ from caudal.server.api.deps import (
     write,
 )
 from caudal.server.db.engine import Database
-from caudal.server.services import flow_runs, logs, states, task_runs
+from caudal.server.services import flow_runs, logs, states, task_runs, waits
 from caudal.wire._base import Page
 from caudal.wire.logs import LogRecord
-from caudal.wire.runs import FlowRun, FlowRunCreate, FlowRunRename, StateRecord, StateSet, TaskRun
+from caudal.wire.runs import (
+    FlowRun,
+    FlowRunCreate,
+    FlowRunRename,
+    RunWait,
+    StateRecord,
+    StateSet,
+    TaskRun,
+)
 from caudal.wire.states import STATE_KINDS, StateKind
 
 router = APIRouter(prefix="/api/flow-runs", tags=["flow runs"], responses=AUTH_ERRORS)
@@ -86,6 +94,13 @@ async def set_flow_run_state(flow_run_id: str, body: StateSet, request: Request,
                              db: Database = Depends(database)) -> FlowRun:
     """Move the run to a new state, following Prefect's lifecycle."""
     return await write(request, states.set_flow_run_state, db, flow_run_id, body)
+
+
+@router.get("/{flow_run_id}/why", dependencies=[VIEWER], responses=NOT_FOUND)
+def why_waiting(flow_run_id: str, db: Database = Depends(database)) -> RunWait:
+    """Why the run has not started: not due yet, schedule paused, no agent with its labels,
+    or none seen lately."""
+    return waits.why_waiting(db, flow_run_id)
 
 
 @router.get("/{flow_run_id}/states", dependencies=[VIEWER], responses=NOT_FOUND)
