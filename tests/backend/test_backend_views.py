@@ -200,3 +200,20 @@ def test_watch_flow_run_gives_up_after_max_duration(client, flow_id):
                                            "<Scheduled>"):
         list(watch_flow_run(run_id, max_duration=datetime.timedelta(seconds=0.2),
                             poll_interval_s=0.05, client=client))
+
+
+def test_watch_flow_run_says_once_why_a_late_run_has_not_started(client, flow_id):
+    late = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=30)
+    run_id = client.create_flow_run(flow_id=flow_id, parameters={"x": 1},
+                                    scheduled_start_time=late)
+    lines = []
+
+    with pytest.raises(RuntimeError, match="did not finish"):
+        for line in watch_flow_run(run_id, stream_logs=False, poll_interval_s=0.1,
+                                   max_duration=datetime.timedelta(seconds=1), client=client):
+            lines.append(line)
+
+    said = [line.message for line in lines if line.message.startswith("Not started")]
+    # The fixture's flow carries the label 'etl'.
+    assert said == ["Not started: No agent with labels [etl] has been seen (no agent has been "
+                    "seen at all); start one with 'caudal agent start --label etl'."]

@@ -236,7 +236,9 @@ def watch_flow_run(flow_run_id: str, stream_states: bool = True, stream_logs: bo
 
     Each poll reads the run, its states and its new log lines, and yields the new ones in
     time order. When the run is finished, the lines that arrive within one more poll are
-    yielded too, then the iteration ends.
+    yielded too, then the iteration ends. A run still waiting ``LATE_START_S`` after its
+    scheduled time gets WARNING lines saying why (``Not started: ...``), once, and again
+    when the reasons change.
 
     Args:
         flow_run_id: the run to follow.
@@ -256,6 +258,7 @@ def watch_flow_run(flow_run_id: str, stream_states: bool = True, stream_logs: bo
     deadline = time.monotonic() + max_duration.total_seconds()
     tail = _LogTail(client, flow_run_id, level)
     states_seen = 0
+    told: list[str] = []
     while True:
         # The run is read before its logs: once it is seen finished, the logs read next
         # hold every line written before it finished. The states are read after the logs,
@@ -278,12 +281,32 @@ def watch_flow_run(flow_run_id: str, stream_states: bool = True, stream_logs: bo
         yield from sorted(lines, key=lambda line: line.timestamp)
         if finished:
             return
+        if stream_states:
+            reasons = _late_start_reasons(client, run)
+            if reasons and reasons != told:  # said once, and again only when it changes
+                told = reasons
+                now = datetime.datetime.now(datetime.UTC)
+                yield from (FlowRunLog(now, logging.WARNING, f"Not started: {reason}")
+                            for reason in reasons)
         if time.monotonic() > deadline:
             raise RuntimeError(
                 f"Flow run '{run.name}' ({flow_run_id}) did not finish within {max_duration}; "
                 f"it is still <{run.state}> on the server. Watch it again, or pass a longer "
                 "max_duration.")
         time.sleep(poll_interval_s)
+
+
+LATE_START_S = 5.0
+"""A run still waiting this long after its scheduled time gets ``watch_flow_run`` to say why."""
+
+
+def _late_start_reasons(client: Client, run: Any) -> list[str]:
+    """Why ``run`` has not started, when it is late enough to say so (else nothing)."""
+    late = datetime.datetime.now(datetime.UTC) - run.scheduled_start_time
+    if run.state not in ("Scheduled", "Retrying", "Resume") or \
+            late.total_seconds() < LATE_START_S:
+        return []
+    return list(client.why_flow_run_waits(run.id).reasons)
 
 
 class _LogTail:
