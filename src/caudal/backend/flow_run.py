@@ -19,7 +19,7 @@ from caudal.exceptions import ObjectNotFound
 from caudal.serialization.states import state_from_wire
 from caudal.wire.logs import LogRecord
 from caudal.wire.runs import FlowRun, StateRecord
-from caudal.wire.states import is_finished
+from caudal.wire.states import CLAIMABLE_STATES, is_finished
 
 if TYPE_CHECKING:
     from caudal.client.client import Client
@@ -303,7 +303,7 @@ LATE_START_S = 5.0
 def _late_start_reasons(client: Client, run: Any) -> list[str]:
     """Why ``run`` has not started, when it is late enough to say so (else nothing)."""
     late = datetime.datetime.now(datetime.UTC) - run.scheduled_start_time
-    if run.state not in ("Scheduled", "Retrying", "Resume") or \
+    if run.state not in CLAIMABLE_STATES or \
             late.total_seconds() < LATE_START_S:
         return []
     return list(client.why_flow_run_waits(run.id).reasons)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from caudal.server.db.engine import AFTER_COMMIT
-from caudal.wire.states import STATE_KINDS, StateKind
+from caudal.wire.states import CLAIMABLE_STATES
 
 __all__ = ["RunChange", "RunEvents", "record_change"]
 
@@ -35,8 +35,8 @@ class RunChange:
 
     @property
     def claimable(self) -> bool:
-        """Whether an agent may take the run now or later (a waiting state)."""
-        return STATE_KINDS.get(self.state) is StateKind.PENDING
+        """Whether an agent may take the run now or later."""
+        return self.state in CLAIMABLE_STATES
 
     def as_json(self) -> dict[str, Any]:
         return {"flow_run_id": self.flow_run_id, "state": self.state, "message": self.message,

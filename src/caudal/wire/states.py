@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["StateKind", "STATE_KINDS", "FAILED_STATES", "SUCCESS_STATES", "kind_of",
+__all__ = ["CLAIMABLE_STATES", "StateKind", "STATE_KINDS", "FAILED_STATES", "SUCCESS_STATES", "kind_of",
            "is_finished"]
 
 
@@ -48,6 +48,9 @@ STATE_KINDS: dict[str, StateKind] = {
     "TriggerFailed": StateKind.FINISHED,
     "ValidationFailed": StateKind.FINISHED,
 }
+
+CLAIMABLE_STATES = frozenset({"Scheduled", "Retrying", "Resume"})
+"""The states in which an agent may take a run once it is due."""
 """Every state name a run or task run can be in, with its kind."""
 
 FAILED_STATES = frozenset({"Failed", "TimedOut", "TriggerFailed", "ValidationFailed"})

@@ -25,12 +25,12 @@ from caudal.server.services.common import utcnow
 from caudal.server.services.flow_runs import flow_run_out, runs_query
 from caudal.server.services.states import write_state
 from caudal.wire.runs import FlowRun as FlowRunOut
+from caudal.wire.states import CLAIMABLE_STATES
 
 __all__ = ["Claim", "claim_flow_runs", "labels_match", "take_flow_runs"]
 
 runs = models.flow_runs
 
-CLAIMABLE = ("Scheduled", "Retrying", "Resume")
 
 
 def labels_match(run_labels: list[str], agent_labels: list[str]) -> bool:
@@ -48,7 +48,7 @@ class Claim:
 
 
 def _claimable(db: Database, agent: Any) -> Any:
-    return (runs.c.state.in_(CLAIMABLE), db.labels_within(runs.c.labels, agent.labels))
+    return (runs.c.state.in_(sorted(CLAIMABLE_STATES)), db.labels_within(runs.c.labels, agent.labels))
 
 
 def take_flow_runs(db: Database, agent_id: str, limit: int = 10,
