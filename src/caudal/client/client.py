@@ -359,20 +359,21 @@ class Client:
                                run.scheduled_start_time)
 
     def set_flow_run_state(self, flow_run_id: str, state: State | str,
-                           version: int | None = None) -> State:
+                           version: int | None = None, message: str | None = None) -> State:
         """Put a flow run in ``state`` (a ``State`` or a state name); return its new state.
 
         Args:
             flow_run_id: the flow run.
             state: the new state; its message goes along.
             version: apply only if the run is still at this state version (409 otherwise).
+            message: the state's message (instead of the State's own).
 
         Raises:
             ValueError: ``state`` names no state the server knows.
             ClientError: the server refused the change (409: another writer got there
                 first, or the transition is not allowed).
         """
-        body = state_to_wire(state)
+        body = state_to_wire(state, message)
         if version is not None:
             body["version"] = version
         data = self._call("POST", f"/api/flow-runs/{flow_run_id}/state", json_body=body)
@@ -404,9 +405,15 @@ class Client:
         self._call("DELETE", f"/api/flow-runs/{flow_run_id}")
         return True
 
-    def update_flow_run_heartbeat(self, flow_run_id: str) -> None:
-        """Tell the server the flow run is alive."""
-        self._call("POST", f"/api/flow-runs/{flow_run_id}/heartbeat", idempotent=True)
+    def update_flow_run_heartbeat(self, flow_run_id: str) -> FlowRun:
+        """Tell the server the flow run is alive; return the run as it is now (a run whose
+        state is Cancelling should be stopped).
+
+        Raises:
+            ClientError: (409) the run has finished; its process should stop.
+        """
+        data = self._call("POST", f"/api/flow-runs/{flow_run_id}/heartbeat", idempotent=True)
+        return self._parse(FlowRun, data, "a flow run")
 
     # --- task runs ----------------------------------------------------------------------------
 
@@ -415,33 +422,38 @@ class Client:
         data = self._call("GET", f"/api/flow-runs/{flow_run_id}/task-runs")
         return self._parse(list[TaskRun], data, "task runs")
 
-    def set_task_run_states(self, batch: list[dict[str, Any]]) -> int:
+    def set_task_run_states(self, batch: list[dict[str, Any]],
+                            idempotency_key: str | None = None) -> int:
         """Send a batch of task-run states (dicts with ``TaskRunState``'s keys); return how
-        many the server wrote.
+        many the server wrote (for a batch whose key it has seen: how many it wrote then).
 
         The dicts go as they are, with no model built per item: runners send thousands.
+        A sender that may send the same batch again later (a spool) gives it a key of its
+        own; otherwise each call gets a new one.
         """
         if not batch:
             return 0
         # The batch's key makes the server write it once however often it is sent, so it is
         # retried even when an attempt may have arrived.
         data = self._call("POST", "/api/task-runs/states", json_body=batch, idempotent=True,
-                          headers={"Idempotency-Key": _batch_key()})
+                          headers={"Idempotency-Key": idempotency_key or _batch_key()})
         return int(data["written"]) if isinstance(data, dict) else len(batch)
 
     # --- logs ---------------------------------------------------------------------------------
 
-    def write_run_logs(self, logs: list[dict[str, Any]]) -> int:
+    def write_run_logs(self, logs: list[dict[str, Any]],
+                       idempotency_key: str | None = None) -> int:
         """Send a batch of log lines (dicts with ``LogLine``'s keys: ``flow_run_id``,
         ``timestamp``, ``level``, ``message`` and optionally ``task_slug``, ``map_index``,
-        ``name``); return how many the server wrote.
+        ``name``); return how many the server wrote (for a batch whose key it has seen: how
+        many it wrote then). ``idempotency_key`` as for ``set_task_run_states``.
         """
         if not logs:
             return 0
         # The batch's key makes the server write it once however often it is sent, so it is
         # retried even when an attempt may have arrived.
         data = self._call("POST", "/api/logs", json_body=logs, idempotent=True,
-                          headers={"Idempotency-Key": _batch_key()})
+                          headers={"Idempotency-Key": idempotency_key or _batch_key()})
         return int(data["written"]) if isinstance(data, dict) else len(logs)
 
     def get_logs(self, flow_run_id: str, level: int | None = None, text: str | None = None,
@@ -471,10 +483,14 @@ class Client:
         return self.register_agent_record(agent_type, name, labels).id
 
     def register_agent_record(self, agent_type: str, name: str | None = None,
-                              labels: Iterable[str] | None = None) -> Agent:
-        """Register an agent and return what the server keeps of it."""
-        body = {"agent_type": agent_type, "name": name or agent_type,
-                "labels": sorted(set(labels or ()))}
+                              labels: Iterable[str] | None = None,
+                              limit: int | None = None) -> Agent:
+        """Register an agent and return what the server keeps of it; ``limit`` is its limit
+        of runs at once (None: no limit)."""
+        body: dict[str, Any] = {"agent_type": agent_type, "name": name or agent_type,
+                                "labels": sorted(set(labels or ()))}
+        if limit is not None:
+            body["limit"] = limit
         data = self._call("POST", "/api/agents", json_body=body)
         return self._parse(Agent, data, "an agent")
 
@@ -482,9 +498,15 @@ class Client:
         """Every agent the server knows."""
         return self._parse(list[Agent], self._call("GET", "/api/agents"), "agents")
 
-    def update_agent_heartbeat(self, agent_id: str) -> None:
-        """Tell the server the agent is alive."""
-        self._call("POST", f"/api/agents/{agent_id}/heartbeat", idempotent=True)
+    def update_agent_heartbeat(self, agent_id: str, running: int | None = None,
+                               limit: int | None = None) -> None:
+        """Tell the server the agent is alive and, if given, how many runs it is running
+        and its limit of runs (None: no limit)."""
+        body = None
+        if running is not None or limit is not None:
+            body = {"running": running, "limit": limit}
+        self._call("POST", f"/api/agents/{agent_id}/heartbeat", json_body=body,
+                   idempotent=True)
 
     def claim_flow_runs(self, agent_id: str, limit: int = 10, wait_s: float = 0.0
                         ) -> list[FlowRun]:

@@ -8,13 +8,14 @@ from pydantic import Field
 
 from caudal.wire._base import Label, Model, Name
 
-__all__ = ["Agent", "AgentRegister", "ClaimRequest"]
+__all__ = ["Agent", "AgentHeartbeat", "AgentRegister", "ClaimRequest"]
 
 
 class AgentRegister(Model):
     name: Name
     labels: list[Label] = Field(default_factory=list, max_length=100)
     agent_type: str = Field(default="LocalAgent", max_length=100)
+    limit: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class Agent(Model):
@@ -24,6 +25,18 @@ class Agent(Model):
     agent_type: str
     created: datetime
     last_heartbeat: datetime
+    running: int | None = None
+    limit: int | None = None
+
+
+class AgentHeartbeat(Model):
+    """The agent is alive; with how many runs it is running now and its limit, if it says.
+
+    A field left out keeps the value the server has; ``limit`` None means no limit.
+    """
+
+    running: int | None = Field(default=None, ge=0, le=100_000)
+    limit: int | None = Field(default=None, ge=1, le=100_000)
 
 
 class ClaimRequest(Model):

@@ -129,7 +129,7 @@ def test_runner_runs_flows(auth_served: Any, keys: dict[Role, str],
         run_id = claimed.json()[0]["id"]
         running = runner.post(f"/api/flow-runs/{run_id}/state", json={"state": "Running"})
         assert running.status_code == 200, running.text
-        assert runner.post(f"/api/flow-runs/{run_id}/heartbeat").status_code == 204
+        assert runner.post(f"/api/flow-runs/{run_id}/heartbeat").status_code == 200
         logs = runner.post("/api/logs", json=[{
             "flow_run_id": run_id, "timestamp": "2024-05-01T12:00:00Z", "level": 20,
             "message": "Flow run RUNNING"}])

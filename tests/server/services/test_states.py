@@ -201,8 +201,20 @@ def test_heartbeat_moves_heartbeat_forward(
 
     response = api.post(f"/api/flow-runs/{run['id']}/heartbeat")
 
-    assert response.status_code == 204
+    assert response.status_code == 200
     assert run_row(db, run["id"]).heartbeat > dt.datetime.fromisoformat(running["heartbeat"])
+    assert response.json()["state"] == "Running"
+
+
+def test_heartbeat_answer_tells_the_process_its_run_is_cancelling(
+        api: httpx.Client, run: dict) -> None:
+    set_state(api, run["id"], "Running")
+    api.post(f"/api/flow-runs/{run['id']}/cancel").raise_for_status()
+
+    response = api.post(f"/api/flow-runs/{run['id']}/heartbeat")
+
+    assert response.status_code == 200
+    assert response.json()["state"] == "Cancelling"
 
 
 def test_heartbeat_on_finished_run_is_409(api: httpx.Client, run: dict) -> None:

@@ -38,6 +38,12 @@ def _why(api: httpx.Client, run_id: str) -> dict:
     return response.json()
 
 
+def _heartbeat(api: httpx.Client, agent_id: str, running: int, limit: int | None) -> None:
+    response = api.post(f"/api/agents/{agent_id}/heartbeat",
+                        json={"running": running, "limit": limit})
+    assert response.status_code == 200, response.text
+
+
 def test_run_not_due_yet_and_no_agent_at_all(api: httpx.Client, flow_id: str) -> None:
     run = create_run(api, flow_id=flow_id, scheduled_start_time=utcnow() + dt.timedelta(hours=1))
 
@@ -81,6 +87,39 @@ def test_due_run_with_a_connected_agent_says_it_starts_at_its_next_claim(
     assert _why(api, run["id"])["reasons"] == [
         f"Flow run '{run['name']}' is due and agent 'etl-1' can take it; it starts at the "
         "agent's next claim, unless the agent is at its limit of runs."]
+
+
+def test_due_run_with_every_agent_at_its_limit_says_it_waits_for_a_run_to_finish(
+        api: httpx.Client, flow_id: str) -> None:
+    _heartbeat(api, register_agent(api, "etl-1", ["gpu"]), running=3, limit=3)
+    _heartbeat(api, register_agent(api, "etl-2", ["gpu"]), running=1, limit=1)
+    run = create_run(api, flow_id=flow_id, labels=["gpu"])
+
+    assert sorted(_why(api, run["id"])["reasons"]) == [
+        "Agent 'etl-1' is at its limit of 3 runs; the run starts when one of its runs finishes.",
+        "Agent 'etl-2' is at its limit of 1 run; the run starts when one of its runs finishes."]
+
+
+def test_due_run_with_an_agent_that_has_room_says_it_starts_at_its_next_claim(
+        api: httpx.Client, flow_id: str) -> None:
+    _heartbeat(api, register_agent(api, "etl-1", ["gpu"]), running=3, limit=3)
+    _heartbeat(api, register_agent(api, "etl-2", ["gpu"]), running=1, limit=4)
+    _heartbeat(api, register_agent(api, "etl-3", ["cpu"]), running=0, limit=4)
+    run = create_run(api, flow_id=flow_id, labels=["gpu"])
+
+    assert _why(api, run["id"])["reasons"] == [
+        f"Flow run '{run['name']}' is due and agent 'etl-2' can take it; it starts at the "
+        "agent's next claim."]
+
+
+def test_due_run_with_an_agent_without_a_limit_says_it_starts_at_its_next_claim(
+        api: httpx.Client, flow_id: str) -> None:
+    _heartbeat(api, register_agent(api, "etl-1", ["gpu"]), running=50, limit=None)
+    run = create_run(api, flow_id=flow_id, labels=["gpu"])
+
+    assert _why(api, run["id"])["reasons"] == [
+        f"Flow run '{run['name']}' is due and agent 'etl-1' can take it; it starts at the "
+        "agent's next claim."]
 
 
 def test_paused_schedule_is_named(api: httpx.Client, db: Database, project: str) -> None:

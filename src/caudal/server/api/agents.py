@@ -10,7 +10,7 @@ from caudal.server.api.deps import AUTH_ERRORS, RUNNER, VIEWER, database, error,
 from caudal.server.db.engine import Database
 from caudal.server.services import agents, claims
 from caudal.server.services.common import utcnow
-from caudal.wire.agents import Agent, AgentRegister, ClaimRequest
+from caudal.wire.agents import Agent, AgentHeartbeat, AgentRegister, ClaimRequest
 from caudal.wire.runs import FlowRun
 
 router = APIRouter(prefix="/api/agents", tags=["agents"], responses=AUTH_ERRORS)
@@ -36,9 +36,10 @@ def list_agents(db: Database = Depends(database)) -> list[Agent]:
 
 
 @router.post("/{agent_id}/heartbeat", dependencies=[RUNNER], responses=NOT_FOUND)
-async def agent_heartbeat(agent_id: str, request: Request,
+async def agent_heartbeat(agent_id: str, request: Request, body: AgentHeartbeat | None = None,
                           db: Database = Depends(database)) -> Agent:
-    return await write(request, agents.record_agent_heartbeat, db, agent_id)
+    """The agent is alive; the body, if any, says how many runs it is running and its limit."""
+    return await write(request, agents.record_agent_heartbeat, db, agent_id, body)
 
 
 @router.post("/{agent_id}/claim", dependencies=[RUNNER], responses=NOT_FOUND)

@@ -119,12 +119,12 @@ async def cancel_flow_run(flow_run_id: str, request: Request,
     return await write(request, states.cancel_flow_run, db, flow_run_id)
 
 
-@router.post("/{flow_run_id}/heartbeat", status_code=204, dependencies=[RUNNER],
+@router.post("/{flow_run_id}/heartbeat", dependencies=[RUNNER],
              responses={**NOT_FOUND, **CONFLICT})
 async def heartbeat(flow_run_id: str, request: Request,
-                    db: Database = Depends(database)) -> Response:
-    await write(request, states.record_heartbeat, db, flow_run_id)
-    return Response(status_code=204)
+                    db: Database = Depends(database)) -> FlowRun:
+    """The run's process is alive. The answer is the run: Cancelling means stop it."""
+    return await write(request, states.record_heartbeat, db, flow_run_id)
 
 
 KEEP_ALIVE_S = 15.0

@@ -233,6 +233,10 @@ agents = Table(
     Column("agent_type", String(100), nullable=False),
     _time("created"),
     _time("last_heartbeat"),
+    # What the agent said in its last heartbeat: runs it is running, and its limit (NULL: no
+    # limit, or an agent that does not say).
+    Column("running", Integer),
+    Column("run_limit", Integer),
 )
 
 api_keys = Table(

@@ -140,8 +140,9 @@ def cancel_flow_run(db: Database, flow_run_id: str) -> FlowRunOut:
         return flow_run_out(flow_run_row(conn, flow_run_id))
 
 
-def record_heartbeat(db: Database, flow_run_id: str) -> None:
-    """Note that the run's process is alive.
+def record_heartbeat(db: Database, flow_run_id: str) -> FlowRunOut:
+    """Note that the run's process is alive; return the run, so that its process sees a
+    cancellation (Cancelling) in the answer to its next heartbeat.
 
     Raises:
         NotFound; Conflict: the run has finished (its process should stop).
@@ -153,3 +154,4 @@ def record_heartbeat(db: Database, flow_run_id: str) -> None:
             raise Conflict(f"Flow run '{run.name}' ({run.id}) is {run.state}; it takes no "
                            "more heartbeats.")
         conn.execute(update(runs).where(runs.c.id == flow_run_id).values(heartbeat=now))
+        return flow_run_out(flow_run_row(conn, flow_run_id))

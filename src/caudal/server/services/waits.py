@@ -1,13 +1,15 @@
 """Why a run has not started: told from what the server knows, never left to guesswork.
 
 The run's state and time, its flow's schedule switch, and the agents this server has seen
-(their labels and when they last called) are enough to say which of the usual causes holds:
-not due yet, schedule paused, no agent with the run's labels, or none seen lately.
+(their labels, when they last called, and the runs and limit their heartbeats reported) are
+enough to say which of the usual causes holds: not due yet, schedule paused, no agent with the
+run's labels, none seen lately, or every such agent at its limit of runs.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -32,6 +34,16 @@ def _labels(labels: list[str]) -> str:
 def _ago(now: datetime, then: datetime) -> str:
     seconds = max(0, int((now - then).total_seconds()))
     return f"{seconds} s ago" if seconds < 120 else f"{seconds // 60} min ago"
+
+
+def _at_limit(agent: Any) -> bool:
+    """The agent's last heartbeat said it runs as many runs as its limit allows."""
+    return (agent.running is not None and agent.run_limit is not None
+            and agent.running >= agent.run_limit)
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
 
 
 def why_waiting(db: Database, flow_run_id: str, now: datetime | None = None) -> RunWait:
@@ -73,7 +85,15 @@ def why_waiting(db: Database, flow_run_id: str, now: datetime | None = None) -> 
                        f"seen at {last.last_heartbeat.isoformat()} "
                        f"({_ago(now, last.last_heartbeat)}); none is connected now.")
     elif run.scheduled_start_time <= now:
-        names = ", ".join(f"'{a.name}'" for a in connected[:5])
-        reasons.append(f"{what} is due and agent {names} can take it; it starts at the "
-                       "agent's next claim, unless the agent is at its limit of runs.")
+        free = [a for a in connected if not _at_limit(a)]
+        if not free:
+            reasons.extend(f"Agent '{a.name}' is at its limit of {_runs(a.run_limit)}; the run "
+                           "starts when one of its runs finishes." for a in connected[:5])
+        else:
+            names = ", ".join(f"'{a.name}'" for a in free[:5])
+            # An agent that did not report its runs may be full without the server knowing.
+            unless = ("" if all(a.running is not None for a in free[:5])
+                      else ", unless the agent is at its limit of runs")
+            reasons.append(f"{what} is due and agent {names} can take it; it starts at the "
+                           f"agent's next claim{unless}.")
     return RunWait(flow_run_id=run.id, state=run.state, waiting=True, reasons=reasons)
