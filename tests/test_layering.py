@@ -79,9 +79,18 @@ def _caudal_imports(path: Path) -> set[str]:
     return {name for name in _imports(path) if name == "caudal" or name.startswith("caudal.")}
 
 
+# The backend runner (``caudal execute flow-run``) lives with the engine, as Prefect's
+# ``prefect.engine.cloud`` does, but it is the engine's one part that talks to the server.
+BACKEND_RUNNER = "engine/cloud"
+
+
 def _files(layer: str) -> list[Path]:
     target = PACKAGE / layer
-    return [target] if target.suffix == ".py" else sorted(target.rglob("*.py"))
+    if target.suffix == ".py":
+        return [target]
+    return sorted(p for p in target.rglob("*.py")
+                  if layer == BACKEND_RUNNER
+                  or not p.relative_to(PACKAGE).as_posix().startswith(BACKEND_RUNNER + "/"))
 
 
 def _within(name: str, packages: tuple[str, ...]) -> bool:
@@ -98,6 +107,22 @@ def test_local_layers_never_import_client_server_or_agents() -> None:
         and (str(path.relative_to(PACKAGE)), name) not in ALLOWED_NETWORK_ARROWS
     ]
     assert offenders == []
+
+
+def test_backend_runner_reaches_the_server_only_through_the_client() -> None:
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _files(BACKEND_RUNNER)
+        for name in _caudal_imports(path)
+        if _within(name, ("caudal.server", "caudal.agent", "caudal.backend", "caudal.cli"))
+    ]
+    assert offenders == []
+
+
+def test_spool_imports_nothing_from_the_engine_or_the_network() -> None:
+    # The agent ships what a dead run left with it, without loading the engine.
+    imported = _caudal_imports(PACKAGE / BACKEND_RUNNER / "spool.py")
+    assert imported <= {"caudal.exceptions"}, imported
 
 
 def test_leaf_modules_import_nothing_from_caudal_but_leaves() -> None:

@@ -50,6 +50,24 @@ DEFAULTS: dict[str, Any] = {
         "backoff_s": None,
         "timeout_s": None,
     },
+    # Runs executed for the server (`caudal execute flow-run`, what an agent launches).
+    "cloud": {
+        "heartbeat_interval_s": 30.0,
+        # Results are written so that they have locations (a restart reads them back).
+        "checkpointing": True,
+        # How long a finished run waits for the server to take its last records before it
+        # leaves them in its spool for the agent to send.
+        "flush_timeout_s": 600.0,
+    },
+    # `caudal agent start`.
+    "agent": {
+        "limit": 8,
+        # A launched run that is not Running after this long is stopped and failed.
+        "start_timeout_s": 60.0,
+        # On SIGTERM, how long running runs may go on before they are handed back.
+        "grace_s": 30.0,
+        "claim_wait_s": 30.0,
+    },
     # `caudal server start` (CAUDAL_DATABASE_URL for the database; SQLite in home_dir if unset).
     "server": {
         "host": "127.0.0.1",

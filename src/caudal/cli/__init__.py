@@ -18,7 +18,9 @@ from caudal.exceptions import ClientError
 __all__ = ["COMMANDS", "main"]
 
 COMMANDS: dict[str, str] = {
+    "agent": "caudal.cli.agent:agent",
     "create": "caudal.cli.create:create",
+    "execute": "caudal.cli.execute:execute",
     "flows": "caudal.cli.flows:flows",
     "logs": "caudal.cli.logs:logs",
     "register": "caudal.cli.register:register",

@@ -1,0 +1,394 @@
+"""The spool: a run's task states and log lines, kept on disk until the server has them.
+
+A backend run never sends a record straight to the server. ``SpoolWriter.append`` writes it
+as one JSON line to a file of the run's spool directory (``CAUDAL_HOME/spool/<flow run id>``)
+and returns: a task never waits for the network. ``Shipper`` reads the files from where the
+server's last acknowledgement left off and sends their records in batches; only what the
+server acknowledged is marked as sent (in a ``.ack`` file beside each spool file). If the
+run's process dies, whatever it wrote is still in its files, and the agent ships it.
+
+Each process writing to the spool has a file of its own (a forked executor worker opens its
+own), and each record a sequence number in its file. A batch is named by its file and its
+first record's number (its ``Idempotency-Key``), and it always starts where the last
+acknowledged one ended; so a batch sent again, after a lost answer or by the agent after the
+run's process died, is the same batch to the server, which stores it once and answers how
+many records it stored the first time.
+
+This module imports nothing from the engine or the network: the agent uses it to ship what a
+dead run left, and any object with the client's two batch calls can receive the records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = ["FLOW", "LOG", "STATE", "Shipper", "SpoolReader", "SpoolWriter", "spool_dir"]
+
+LOG = "log"
+"""A log line (``wire.logs.LogLine``)."""
+STATE = "state"
+"""A task run's state (``wire.runs.TaskRunState``)."""
+FLOW = "flow"
+"""The flow run's final state (``flow_run_id``, ``state``, ``message``): the spool's last
+record, so that the run ends on the server only after everything it reported."""
+SUFFIX = ".jsonl"
+ACK_SUFFIX = ".ack"
+MAX_BATCH = 2000
+"""Records in one batch at most."""
+MAX_BATCH_BYTES = 4_000_000
+"""Bytes of records in one batch at most (about; one record may pass it alone)."""
+MAX_MESSAGE = 100_000
+"""Characters of a message kept; longer ones are cut with a note of how much was cut."""
+
+
+def spool_dir(home: str | os.PathLike[str], flow_run_id: str) -> Path:
+    """Where the spool of a flow run lives under a caudal home directory."""
+    return Path(home).expanduser() / "spool" / flow_run_id
+
+
+def _cut(message: str) -> str:
+    if len(message) <= MAX_MESSAGE:
+        return message
+    return message[:MAX_MESSAGE - 60] + f"... [{len(message) - MAX_MESSAGE + 60} characters cut]"
+
+
+class SpoolWriter:
+    """Appends records to this process's file in a run's spool directory.
+
+    Every record is written with one ``write`` call before ``append`` returns, so a record
+    appended is on disk (in the page cache) even if the process is killed the next moment.
+    A process forked from the writer's (a process pool) gets a file of its own on its first
+    append. ``on_append`` is called after each append in the process that made the writer
+    (the shipper's wake-up).
+    """
+
+    def __init__(self, directory: str | os.PathLike[str],
+                 on_append: Callable[[], None] | None = None) -> None:
+        self.directory = Path(directory)
+        self.on_append = on_append
+        self._owner = os.getpid()
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._fd = -1
+        self._seq = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to another process (a pool's worker): it opens a file of its own there.
+        return {"directory": self.directory}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["directory"])  # type: ignore[misc]
+
+    @property
+    def appended(self) -> int:
+        """How many records this process appended."""
+        return self._seq
+
+    def _open(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}{SUFFIX}"
+        self._fd = os.open(self.directory / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._pid = os.getpid()
+        self._seq = 0
+
+    def append(self, kind: str, record: dict[str, Any]) -> None:
+        """Write one record (``LOG`` or ``STATE``) to the spool."""
+        if "message" in record and isinstance(record["message"], str):
+            record["message"] = _cut(record["message"])
+        with self._lock:
+            if self._pid != os.getpid():
+                self._open()
+            self._seq += 1
+            line = json.dumps({"q": self._seq, "k": kind, "r": record}, default=str)
+            os.write(self._fd, line.encode() + b"\n")
+        if self.on_append is not None and os.getpid() == self._owner:
+            self.on_append()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd >= 0 and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = -1
+            self._pid = -1
+
+
+class BatchSink(Protocol):
+    """Where shipped records go: ``caudal.Client`` is one."""
+
+    def write_run_logs(self, logs: list[dict[str, Any]],
+                       idempotency_key: str | None = None) -> int: ...
+
+    def set_task_run_states(self, batch: list[dict[str, Any]],
+                            idempotency_key: str | None = None) -> int: ...
+
+    def set_flow_run_state(self, flow_run_id: str, state: Any, version: int | None = None,
+                           message: str | None = None) -> Any: ...
+
+
+@dataclass
+class _Record:
+    seq: int
+    kind: str
+    body: dict[str, Any]
+    end: int
+    """The file offset just past this record's line."""
+
+
+class _File:
+    """One spool file, read from its acknowledged position."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.ack_path = path.with_suffix(ACK_SUFFIX)
+        self.offset = 0
+        self.seq = 0
+        try:
+            acked = json.loads(self.ack_path.read_text())
+            self.offset, self.seq = int(acked["offset"]), int(acked["seq"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        self._buffer: list[_Record] = []
+        self._read_to = self.offset
+
+    def read(self) -> list[_Record]:
+        """The records not yet acknowledged (complete lines only)."""
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self._read_to)
+                data = handle.read()
+        except FileNotFoundError:
+            return self._buffer
+        position = self._read_to
+        for line in data.splitlines(keepends=True):
+            if not line.endswith(b"\n"):
+                break  # being written (or cut by a kill): read it when it is whole
+            position += len(line)
+            try:
+                item = json.loads(line)
+                self._buffer.append(_Record(int(item["q"]), item["k"], item["r"], position))
+            except (ValueError, KeyError, TypeError):
+                # A line no writer could have made whole (a disk full mid-line): skip it.
+                print(f"caudal: skipped an unreadable line in spool file {self.path}",
+                      file=sys.stderr)
+        self._read_to = position
+        return self._buffer
+
+    def acknowledge(self, records: list[_Record]) -> None:
+        if not records:
+            return
+        last = records[-1]
+        del self._buffer[:len(records)]
+        self.offset, self.seq = last.end, last.seq
+        temporary = self.ack_path.with_suffix(".ack-new")
+        temporary.write_text(json.dumps({"offset": self.offset, "seq": self.seq}))
+        os.replace(temporary, self.ack_path)
+
+    @property
+    def key_prefix(self) -> str:
+        return f"spool:{self.path.parent.name}:{self.path.stem}"
+
+
+class SpoolReader:
+    """Ships a spool directory's unacknowledged records, in each file's order.
+
+    ``ship_once`` sends everything that is whole now and returns how many records the server
+    acknowledged; errors reaching the server propagate (nothing is marked as sent), and
+    batches the server refuses as invalid (or for a run that no longer exists) are dropped
+    with a note on standard error, so one bad record never holds back the rest.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self._files: dict[str, _File] = {}
+        self.dropped = 0
+
+    def _scan(self) -> list[_File]:
+        try:
+            names = sorted(p.name for p in os.scandir(self.directory)
+                           if p.name.endswith(SUFFIX))
+        except FileNotFoundError:
+            return []
+        for name in names:
+            if name not in self._files:
+                self._files[name] = _File(self.directory / name)
+        return [self._files[n] for n in names]
+
+    def pending(self) -> int:
+        """How many whole records are not yet acknowledged."""
+        return sum(len(f.read()) for f in self._scan())
+
+    def ship_once(self, sink: BatchSink) -> int:
+        shipped = 0
+        for spool_file in self._scan():
+            while True:
+                batch = _next_batch(spool_file.read())
+                if not batch:
+                    break
+                shipped += self._send(sink, spool_file, batch)
+        return shipped
+
+    def _send(self, sink: BatchSink, spool_file: _File, batch: list[_Record]) -> int:
+        from caudal.exceptions import ClientError, ServerUnavailable
+
+        key = f"{spool_file.key_prefix}:{batch[0].seq}"
+        bodies = [r.body for r in batch]
+        try:
+            if batch[0].kind == LOG:
+                written = sink.write_run_logs(bodies, idempotency_key=key)
+            elif batch[0].kind == STATE:
+                written = sink.set_task_run_states(bodies, idempotency_key=key)
+            else:
+                final = bodies[0]
+                sink.set_flow_run_state(final["flow_run_id"], final["state"],
+                                        message=final.get("message"))
+                written = 1
+        except ServerUnavailable:
+            raise
+        except ClientError as exc:
+            status = getattr(exc, "status_code", None)
+            if status is None or status >= 500 or status in (401, 403, 408, 429):
+                raise
+            # 404 (the run was deleted) or 422 (a record the server cannot store): sending
+            # it again would be refused again.
+            self.dropped += len(batch)
+            print(f"caudal: the server refused {len(batch)} spooled {batch[0].kind} "
+                  f"record(s) ({exc}); they are dropped.", file=sys.stderr)
+            written = len(batch)
+        # A batch whose key the server knew was stored earlier, maybe shorter: acknowledge
+        # what it stored; the rest goes again from its own first record.
+        written = max(1, min(int(written), len(batch)))
+        spool_file.acknowledge(batch[:written])
+        return written
+
+    def remove(self) -> None:
+        """Delete the spool directory (once everything in it was acknowledged)."""
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _next_batch(records: list[_Record]) -> list[_Record]:
+    """The records that go together next: the first ones, of one kind, within the limits."""
+    if not records:
+        return []
+    kind = records[0].kind
+    if kind == FLOW:
+        return records[:1]
+    size = 0
+    batch = []
+    for record in records:
+        if record.kind != kind or len(batch) >= MAX_BATCH:
+            break
+        size += len(record.body.get("message") or "") + 200
+        if batch and size > MAX_BATCH_BYTES:
+            break
+        batch.append(record)
+    return batch
+
+
+class Shipper:
+    """A background thread that ships a spool while the run goes on.
+
+    It wakes when a record is appended (``wake``), waits ``linger_s`` so that records arriving
+    together go in one batch, and ships. When the server cannot be reached it keeps the
+    records and tries again, waiting longer each time (up to ``max_backoff_s``); one line on
+    standard error says so, and one more when the server is back. ``flush`` waits until
+    everything appended so far is acknowledged.
+    """
+
+    def __init__(self, reader: SpoolReader, sink: BatchSink, linger_s: float = 0.1,
+                 max_backoff_s: float = 5.0) -> None:
+        self.reader = reader
+        self.sink = sink
+        self.linger_s = linger_s
+        self.max_backoff_s = max_backoff_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._idle = threading.Condition()
+        self._requested = 0
+        self._done = 0
+        self._failing_since: float | None = None
+        self.last_error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="caudal-spool-shipper",
+                                        daemon=True)
+
+    def start(self) -> Shipper:
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            self._wake.wait()
+            if self._stop.is_set():
+                break
+            time.sleep(self.linger_s)
+            with self._idle:
+                target = self._requested
+            self._wake.clear()
+            try:
+                self._ship_all()
+            except Exception as exc:  # the server is away: keep the records, try later
+                self._note_failure(exc)
+                self._wake.set()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+                continue
+            backoff = 0.5
+            with self._idle:
+                self._done = max(self._done, target)
+                self._idle.notify_all()
+
+    def _ship_all(self) -> None:
+        self.reader.ship_once(self.sink)
+        if self._failing_since is not None:
+            away = time.monotonic() - self._failing_since
+            print(f"caudal: the server answers again after {away:.0f} s; the spooled records "
+                  "were sent.", file=sys.stderr)
+            self._failing_since = None
+        self.last_error = None
+
+    def _note_failure(self, exc: BaseException) -> None:
+        self.last_error = exc
+        if self._failing_since is None:
+            self._failing_since = time.monotonic()
+            print(f"caudal: cannot send the run's states and logs to the server ({exc}); "
+                  "they are kept in the spool and sent when it answers.", file=sys.stderr)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every record appended before this call is acknowledged.
+
+        Returns:
+            False if ``timeout`` passed first (the records stay in the spool).
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._idle:
+            self._requested += 1
+            ticket = self._requested
+        self._wake.set()
+        with self._idle:
+            while self._done < ticket:
+                if not self._thread.is_alive():
+                    return False
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._idle.wait(0.5 if remaining is None else min(remaining, 0.5))
+        return True
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=5)
+

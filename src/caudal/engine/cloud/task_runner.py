@@ -1,0 +1,59 @@
+"""CloudTaskRunner: a TaskRunner whose every state change goes to the run's spool.
+
+The runner itself never calls the server: each change is one line appended to the spool
+(``spool.SpoolWriter``), which the run's shipper sends in batches. A checkpointed result's
+location goes with the state, so that a restart can read the value back.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from caudal.engine.cloud.spool import STATE, SpoolWriter
+from caudal.engine.state import State
+from caudal.engine.task_runner import TaskRunner
+from caudal.utilities.context import context as _context
+
+__all__ = ["CloudTaskRunner", "state_record"]
+
+
+def state_record(flow_run_id: str, task_slug: str, map_index: int | None, task_name: str,
+                 state: State) -> dict[str, Any]:
+    """A task-run state as the server's batch of states takes it."""
+    stored = getattr(state, "stored_result", None)
+    location = getattr(stored, "location", None)
+    return {
+        "flow_run_id": flow_run_id,
+        "task_slug": task_slug,
+        "map_index": -1 if map_index is None else int(map_index),
+        "task_name": task_name,
+        "state": type(state).__name__,
+        "message": None if state.message is None else str(state.message),
+        "timestamp": datetime.datetime.now(datetime.UTC).isoformat(),
+        "result_location": str(location) if location else None,
+    }
+
+
+class CloudTaskRunner(TaskRunner):
+    """Runs a task like ``TaskRunner`` and spools each state it enters.
+
+    Args:
+        task: the task to run.
+        spool: the writer of the run's spool; the one in the context (``spool``) when None.
+        **kwargs: as for ``TaskRunner``.
+    """
+
+    def __init__(self, task: Any, spool: SpoolWriter | None = None, **kwargs: Any) -> None:
+        super().__init__(task, **kwargs)
+        self.spool = spool if spool is not None else _context.get("spool")
+
+    def _change(self, old: State, new: State) -> State:
+        new = super()._change(old, new)
+        spool = self.spool
+        flow_run_id = _context.get("flow_run_id")
+        if spool is not None and flow_run_id:
+            spool.append(STATE, state_record(
+                flow_run_id, _context.get("task_slug") or self.task.slug,
+                _context.get("map_index"), self.task.name, new))
+        return new
