@@ -125,6 +125,23 @@ def test_spool_imports_nothing_from_the_engine_or_the_network() -> None:
     assert imported <= {"caudal.exceptions"}, imported
 
 
+# The agent launches runs and watches them; it never loads a flow, so it never imports the
+# engine's runners, the flow API or the server (its memory stays small).
+AGENT_ALLOWED = ("caudal.agent", "caudal.client", "caudal.wire", "caudal.exceptions",
+                 "caudal.configuration", "caudal.utilities.logging",
+                 "caudal.utilities.processes", "caudal.engine.cloud.spool")
+
+
+def test_agent_imports_no_engine_flow_api_or_server() -> None:
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _files("agent")
+        for name in _caudal_imports(path)
+        if not _within(name, AGENT_ALLOWED)
+    ]
+    assert offenders == []
+
+
 def test_leaf_modules_import_nothing_from_caudal_but_leaves() -> None:
     allowed = {"caudal.exceptions", "caudal.configuration", "caudal.engine.state"}
     offenders = [

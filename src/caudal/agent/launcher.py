@@ -1,0 +1,66 @@
+"""How a claimed run becomes a running process: the one interface every launcher implements.
+
+An agent asks its launcher to start ``caudal execute flow-run ID`` for each run it claims
+(``Launcher.launch``), and watches what it got back (``Launched``): whether it ended and
+how, the last lines it printed, and how to stop everything it started. The local launcher
+(``agent/local.py``) starts a child process; a Kubernetes launcher starts a Job.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+__all__ = ["LaunchSpec", "Launched", "Launcher"]
+
+
+@dataclass
+class LaunchSpec:
+    """What to start for one flow run."""
+
+    flow_run_id: str
+    command: list[str]
+    """``caudal execute flow-run ID``, as the launcher's platform runs it."""
+    env: dict[str, str] = field(default_factory=dict)
+    """The agent's variables, the run config's ``env`` over them, and the connection's."""
+    working_dir: str | None = None
+    run_config: dict[str, object] = field(default_factory=dict)
+    """The flow's run config as registered (launchers read their own settings from it)."""
+
+
+class Launched(ABC):
+    """One launched run, as its agent sees it."""
+
+    @abstractmethod
+    def poll(self) -> int | None:
+        """None while it runs; its exit code once it ended (negative: killed by that signal)."""
+
+    @abstractmethod
+    def stop(self, grace_s: float) -> None:
+        """Stop it and everything it started: a polite signal, ``grace_s`` seconds, then kill."""
+
+    @abstractmethod
+    def output_tail(self, lines: int = 20) -> str:
+        """The last ``lines`` lines it printed (standard output and error)."""
+
+    @abstractmethod
+    def describe_exit(self, code: int) -> str:
+        """How it ended, as the end of a sentence: "exited with code 1", "was killed by ..."."""
+
+    @abstractmethod
+    def cleanup(self) -> None:
+        """Forget what was kept for it (its output file); called once its run is settled."""
+
+
+class Launcher(ABC):
+    """Starts flow runs' processes for an agent."""
+
+    name = "launcher"
+
+    @abstractmethod
+    def launch(self, spec: LaunchSpec) -> Launched:
+        """Start the run's process.
+
+        Raises:
+            OSError: it could not be started (a missing working directory, no interpreter).
+        """
