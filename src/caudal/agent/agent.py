@@ -106,6 +106,7 @@ class Agent:
         self._down_since: float | None = None
         self.started_runs = 0
         self._claimer: threading.Thread | None = None
+        self._claiming = False
 
     # --- the outside ----------------------------------------------------------------------
 
@@ -149,20 +150,29 @@ class Agent:
                                          name="caudal-agent-claims", daemon=True)
         self._claimer.start()
         next_heartbeat = 0.0
+        reported = 0
         shutdown_at: float | None = None
         while True:
             now = time.monotonic()
             self.last_tick = now
             self._supervise(now)
-            if now >= next_heartbeat:
+            # Also when its number of runs changed, so that the server can tell a user that
+            # it is at its limit (at most once a second).
+            if now >= next_heartbeat or (self.running != reported
+                                         and now >= next_heartbeat - HEARTBEAT_S + 1):
                 next_heartbeat = now + HEARTBEAT_S
+                reported = self.running
                 self._heartbeat()
             if max_runs is not None and self.started_runs >= max_runs and not self.runs:
                 self._stopping.set()
             if self._stopping.is_set():
                 if shutdown_at is None:
                     shutdown_at = now + self.settings.grace_s
-                if not self.runs and not self._claimer.is_alive():
+                    self._say_stopping()
+                # The server answered a waiting claim at once when told the agent stops;
+                # a claim to a server that cannot be reached is not waited for.
+                if not self.runs and (not self._claimer.is_alive()
+                                      or (self._claiming and self._down_since is not None)):
                     break
                 if now >= shutdown_at:
                     self._hand_back_all()
@@ -220,6 +230,17 @@ class Agent:
                     "from %s.", self.settings.name, agent.id, labels, self.settings.limit,
                     self.client.api_server)
 
+    def _say_stopping(self) -> None:
+        """Tell the server that this agent stops, so that its claim waiting there returns
+        now and takes nothing (best effort: a server away learns it from the claim's
+        closed connection)."""
+        try:
+            self._call("saying it stops", self.client.update_agent_heartbeat, self.agent_id,
+                       running=self.running, limit=self.settings.limit, stopping=True)
+        except ClientError as exc:
+            logger.warning("Agent '%s' could not tell the server it stops: %s",
+                           self.settings.name, exc)
+
     def _heartbeat(self) -> None:
         try:
             self._call("heartbeat", self.client.update_agent_heartbeat, self.agent_id,
@@ -243,9 +264,13 @@ class Agent:
                     self._room.wait(0.5)
                     continue
             try:
-                claimed = self._call("claiming runs", self.client.claim_flow_runs,
-                                     self.agent_id, limit=room,
-                                     wait_s=self.settings.claim_wait_s)
+                self._claiming = True
+                try:
+                    claimed = self._call("claiming runs", self.client.claim_flow_runs,
+                                         self.agent_id, limit=room,
+                                         wait_s=self.settings.claim_wait_s)
+                finally:
+                    self._claiming = False
                 attempt = 0
             except ObjectNotFound:
                 self._register()
@@ -262,19 +287,22 @@ class Agent:
     def _launch(self, run: FlowRun) -> None:
         now = time.monotonic()
         watched = _Watched(run=run, launched=None, launched_at=now, checked_at=now)
-        with self._room:
-            self.runs[run.id] = watched
-            self.started_runs += 1
         if self._stopping.is_set():
             watched.note = f"agent '{self.settings.name}' was stopping when it claimed it"
             watched.settle_as = "Scheduled"
-            return
-        try:
-            spec = self._spec(run)
-            watched.launched = self.launcher.launch(spec)
-        except Exception as exc:
-            watched.note = f"its process could not be started: {type(exc).__name__}: {exc}"
-            watched.settle_as = "Failed"
+        else:
+            try:
+                watched.launched = self.launcher.launch(self._spec(run))
+            except Exception as exc:
+                watched.note = (f"its process could not be started: {type(exc).__name__}: "
+                                f"{exc}")
+                watched.settle_as = "Failed"
+        # Watched only once launched (or known not to be): the supervisor settles a run
+        # that has no process.
+        with self._room:
+            self.runs[run.id] = watched
+            self.started_runs += 1
+        if watched.launched is None:
             return
         logger.info("Flow run '%s' (%s) of flow '%s' launched%s.", run.name, run.id,
                     run.flow_name, _pid(watched.launched))

@@ -55,3 +55,19 @@ def why(flow_run_id: str, api_url: str | None, api_key: str | None) -> None:
         wait = client.why_flow_run_waits(flow_run_id)
     for reason in wait.reasons:
         click.echo(reason)
+
+
+@runs.command("cancel")
+@click.argument("flow_run_id", metavar="ID")
+@connection_options
+def cancel(flow_run_id: str, api_url: str | None, api_key: str | None) -> None:
+    """Cancel flow run ID: at once if it has not started; a running one is stopped by its
+    agent (its processes first), then ends Cancelled."""
+    with make_client(api_url, api_key) as client:
+        client.cancel_flow_run(flow_run_id)
+        run = client.get_flow_run(flow_run_id)
+    if run.state == "Cancelled":
+        click.echo(f"Flow run '{run.name}' is Cancelled.")
+    else:
+        click.echo(f"Flow run '{run.name}' is {run.state}: its agent stops its processes, "
+                   "then it ends Cancelled.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import click
 
@@ -58,6 +59,17 @@ def start(host: str | None, port: int | None, database_url: str | None, auth: bo
     keys = "required" if settings.auth_required else "not required (loopback only)"
     click.echo(f"caudal server on http://{shown_host}:{settings.port} "
                f"(database {app.state.db.display_url}; API keys {keys})", err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level,
-                access_log=access_log, lifespan="on")
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port,
+                                           log_level=log_level, access_log=access_log,
+                                           lifespan="on"))
+    shutdown = server.shutdown
+
+    async def end_waits_then_shut_down(sockets: Any = None) -> None:
+        # Agents' claims wait up to a minute and event streams an hour: end them first, or
+        # the shutdown would wait for them.
+        app.state.run_events.close()
+        await shutdown(sockets)
+
+    server.shutdown = end_waits_then_shut_down  # type: ignore[method-assign]
+    server.run()
 

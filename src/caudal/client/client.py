@@ -499,12 +499,15 @@ class Client:
         return self._parse(list[Agent], self._call("GET", "/api/agents"), "agents")
 
     def update_agent_heartbeat(self, agent_id: str, running: int | None = None,
-                               limit: int | None = None) -> None:
-        """Tell the server the agent is alive and, if given, how many runs it is running
-        and its limit of runs (None: no limit)."""
-        body = None
+                               limit: int | None = None, stopping: bool | None = None) -> None:
+        """Tell the server the agent is alive and, if given, how many runs it is running,
+        its limit of runs (None: no limit), and that it is shutting down (``stopping``: its
+        claims take nothing from then on, and one waiting now returns at once)."""
+        body: dict[str, Any] | None = None
         if running is not None or limit is not None:
             body = {"running": running, "limit": limit}
+        if stopping is not None:
+            body = {**(body or {}), "stopping": stopping}
         self._call("POST", f"/api/agents/{agent_id}/heartbeat", json_body=body,
                    idempotent=True)
 

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from caudal.server.db.engine import AFTER_COMMIT
 from caudal.wire.states import CLAIMABLE_STATES
 
-__all__ = ["RunChange", "RunEvents", "record_change"]
+__all__ = ["CLAIMS_WAKE", "RunChange", "RunEvents", "record_change"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,11 @@ class RunChange:
                 "timestamp": self.timestamp.isoformat()}
 
 
-def record_change(conn: Connection, change: RunChange) -> None:
+CLAIMS_WAKE = "claims"
+"""A change that concerns waiting claims without changing a run (an agent is stopping)."""
+
+
+def record_change(conn: Connection, change: RunChange | str) -> None:
     """Announce ``change`` once ``conn``'s transaction commits (``Database`` does it)."""
     conn.info.setdefault(AFTER_COMMIT, []).append(change)
 
@@ -54,7 +58,9 @@ class RunEvents:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._claimable: asyncio.Event | None = None
-        self._watchers: dict[str, set[asyncio.Queue[RunChange]]] = {}
+        self._watchers: dict[str, set[asyncio.Queue[RunChange | None]]] = {}
+        self.closing = False
+        """Set when the server shuts down: waiting claims and streams end at once."""
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Attach to the server's event loop (done by the app at start-up)."""
@@ -63,20 +69,31 @@ class RunEvents:
 
     def publish(self, changes: Iterable[Any]) -> None:
         """Deliver committed changes (the database's after-commit hook)."""
-        found = [c for c in changes if isinstance(c, RunChange)]
+        found = [c for c in changes if isinstance(c, RunChange) or c == CLAIMS_WAKE]
         if found and self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._deliver, found)
 
-    def _deliver(self, changes: list[RunChange]) -> None:
+    def _deliver(self, changes: list[RunChange | str]) -> None:
         for change in changes:
-            for queue in self._watchers.get(change.flow_run_id, ()):
-                queue.put_nowait(change)
-        if any(change.claimable for change in changes):
+            if isinstance(change, RunChange):
+                for queue in self._watchers.get(change.flow_run_id, ()):
+                    queue.put_nowait(change)
+        if any(change == CLAIMS_WAKE or change.claimable for change in changes):
             # Every claim waits on the event that was current when it looked for work; a
             # fresh one replaces it, so all of them wake and none misses a later change.
             fired, self._claimable = self._claimable, asyncio.Event()
             if fired is not None:
                 fired.set()
+
+    def close(self) -> None:
+        """The server is shutting down (call in the loop): wake every waiting claim, and end
+        every stream (their queues get ``None``), so that no request holds the shutdown."""
+        self.closing = True
+        if self._claimable is not None:
+            self._claimable.set()
+        for queues in self._watchers.values():
+            for queue in queues:
+                queue.put_nowait(None)
 
     def arm(self) -> asyncio.Event | None:
         """The event the next claimable change will set: take it before looking for work,
@@ -86,6 +103,8 @@ class RunEvents:
     async def wait(self, timeout_s: float, armed: asyncio.Event | None = None) -> bool:
         """Wait until a run may be claimable (since ``armed`` was taken, if given) or
         ``timeout_s`` passes; whether such a change came."""
+        if self.closing:
+            return False
         event = armed if armed is not None else self._claimable
         if event is None:
             await asyncio.sleep(timeout_s)
@@ -97,9 +116,12 @@ class RunEvents:
         return True
 
     @contextmanager
-    def watch(self, flow_run_id: str) -> Iterator[asyncio.Queue[RunChange]]:
-        """The changes of one run, as they commit, while the block runs (in the loop)."""
-        queue: asyncio.Queue[RunChange] = asyncio.Queue()
+    def watch(self, flow_run_id: str) -> Iterator[asyncio.Queue[RunChange | None]]:
+        """The changes of one run, as they commit, while the block runs (in the loop);
+        ``None`` when the server shuts down."""
+        queue: asyncio.Queue[RunChange | None] = asyncio.Queue()
+        if self.closing:
+            queue.put_nowait(None)
         self._watchers.setdefault(flow_run_id, set()).add(queue)
         try:
             yield queue

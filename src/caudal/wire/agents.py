@@ -27,6 +27,7 @@ class Agent(Model):
     last_heartbeat: datetime
     running: int | None = None
     limit: int | None = None
+    stopping: bool = False
 
 
 class AgentHeartbeat(Model):
@@ -37,6 +38,8 @@ class AgentHeartbeat(Model):
 
     running: int | None = Field(default=None, ge=0, le=100_000)
     limit: int | None = Field(default=None, ge=1, le=100_000)
+    stopping: bool | None = None
+    """The agent is shutting down: its claims take nothing from now on."""
 
 
 class ClaimRequest(Model):

@@ -57,10 +57,14 @@ async def claim_flow_runs(agent_id: str, body: ClaimRequest, request: Request) -
         armed = events.arm()
         claim = await write(request, claims.take_flow_runs, db, agent_id, body.limit)
         remaining = deadline - time.monotonic()
-        if claim.runs or remaining <= 0 or await request.is_disconnected():
+        if claim.runs or claim.stopping or remaining <= 0:
             return claim.runs
         wait = min(remaining, RECHECK_S)
         if claim.next_due is not None:
             until_due = (claim.next_due - utcnow()).total_seconds() + DUE_SLACK_S
             wait = min(wait, max(until_due, DUE_SLACK_S))
         await events.wait(wait, armed)
+        if events.closing or await request.is_disconnected():
+            # The server is shutting down, or the agent has gone (it stopped while
+            # waiting): take nothing for it.
+            return []

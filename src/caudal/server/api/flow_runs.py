@@ -174,6 +174,8 @@ async def watch_flow_run(flow_run_id: str, request: Request,
                         if await request.is_disconnected():
                             return
                         yield ": keep-alive\n\n"
+                if change is None:
+                    return  # the server is shutting down; the reader connects again
                 current = change.as_json()
         finally:
             watching.__exit__(None, None, None)

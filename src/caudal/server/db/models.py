@@ -237,6 +237,8 @@ agents = Table(
     # limit, or an agent that does not say).
     Column("running", Integer),
     Column("run_limit", Integer),
+    # The agent is shutting down: its claims take nothing (NULL: no).
+    Column("stopping", Boolean),
 )
 
 api_keys = Table(

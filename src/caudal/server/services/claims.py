@@ -45,6 +45,8 @@ class Claim:
     runs: list[FlowRunOut] = field(default_factory=list)
     next_due: datetime | None = None
     """The earliest scheduled start of a run the agent could take later (None: no such run)."""
+    stopping: bool = False
+    """The agent said it is shutting down: it takes nothing more."""
 
 
 def _claimable(db: Database, agent: Any) -> Any:
@@ -62,6 +64,8 @@ def take_flow_runs(db: Database, agent_id: str, limit: int = 10,
     now = now or utcnow()
     with db.read() as conn:
         agent = agent_row(conn, agent_id)
+        if agent.stopping:
+            return Claim(stopping=True)
         first = conn.execute(select(func.min(runs.c.scheduled_start_time))
                              .where(*_claimable(db, agent))).scalar()
     if first is None:
@@ -88,7 +92,11 @@ def claim_flow_runs(db: Database, agent_id: str, limit: int = 10,
     """
     now = now or utcnow()
     with db.write() as conn:
-        agent = agent_row(conn, agent_id)
+        # Shared: an agent saying it stops (a heartbeat) waits for this claim to commit, so
+        # that the agent gets the runs taken for it before it stops, or none at all.
+        agent = agent_row(conn, agent_id, share=True)
+        if agent.stopping:
+            return []
         # The label rule (labels_match) is applied by the query: filtering afterwards would
         # let runs for other agents fill the candidates and hide the ones this agent can take.
         candidates = (select(runs)

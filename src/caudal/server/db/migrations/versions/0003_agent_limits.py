@@ -1,4 +1,5 @@
-"""agent limits: agents report how many runs they are running and their limit of runs
+"""agent limits: agents report how many runs they are running, their limit of runs, and
+whether they are shutting down
 
 Revision ID: 0003
 Revises: 0002
@@ -20,9 +21,11 @@ def upgrade() -> None:
     with op.batch_alter_table("agents") as batch:
         batch.add_column(sa.Column("running", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("run_limit", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("stopping", sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("agents") as batch:
+        batch.drop_column("stopping")
         batch.drop_column("run_limit")
         batch.drop_column("running")
