@@ -1,16 +1,26 @@
-"""`make up`: run the tutorial's flow end to end on this machine, with no internet needed.
+"""`make up`: the tutorial's flow registered on a local server and run by a local agent.
 
-Starts the randomuser stand-in on a free loopback port, runs the flow exactly as `run.py` does
-from a fresh `.caudal-run/users_report/` folder, stops the stand-in, and reports the CSV written.
-Exits 1 when the flow run does not end in Success.
+Starts the randomuser stand-in on a free loopback port (no internet needed), then
+`caudal up`: a server on embedded SQLite and one local agent, with the tutorial's flows
+registered in project 'tutorial' and its 'Users report' flow run once through the agent, from
+a fresh `.caudal-run/users_report/` folder (where the run writes report.csv). caudal keeps its
+files in a fresh `.caudal-run/home/` unless CAUDAL_HOME is set: the stand-in's address is read
+when the flow is registered (tasks.py reads it at import), and it changes at every start, so a
+flow kept from an earlier start would call a stand-in that is gone. Then both keep serving
+until Ctrl-C;
+with `--once` (or CI=true) everything stops after that first run. Exits 1 when the run does
+not end in Success.
+
+    python examples/users_report/up.py [--port 4200] [--once]
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
-import importlib
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +29,7 @@ from stand_in_api import serve
 EXAMPLE_DIR = Path(__file__).resolve().parent
 REPO_DIR = EXAMPLE_DIR.parents[1]
 RUN_DIR = REPO_DIR / ".caudal-run" / "users_report"
+HOME_DIR = REPO_DIR / ".caudal-run" / "home"
 
 
 def fresh_run_dir() -> Path:
@@ -28,16 +39,6 @@ def fresh_run_dir() -> Path:
     return RUN_DIR
 
 
-def run_tutorial_flow(api_url: str, run_dir: Path) -> bool:
-    """Import the tutorial's flow and run it as run.py does; True if the run succeeded."""
-    # tasks.py reads RANDOMUSER_URL when imported, and save_report writes to the current folder.
-    os.environ["RANDOMUSER_URL"] = api_url
-    os.chdir(run_dir)
-    flows = importlib.import_module("flows")
-    state = flows.flow.run()
-    return state.is_successful()
-
-
 def count_data_rows(report: Path) -> int:
     """Rows after the header; csv handles quoted fields that contain commas or newlines."""
     with report.open(newline="", encoding="utf-8") as file:
@@ -45,11 +46,32 @@ def count_data_rows(report: Path) -> int:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=4200, help="the server's port")
+    parser.add_argument("--once", action="store_true",
+                        help="stop after the first run (the default when CI is true)")
+    args = parser.parse_args()
+
     run_dir = fresh_run_dir()
-    with serve() as api:
-        succeeded = run_tutorial_flow(api.url, run_dir)
+    env = dict(os.environ)
+    if not env.get("CAUDAL_HOME"):
+        shutil.rmtree(HOME_DIR, ignore_errors=True)
+        env["CAUDAL_HOME"] = str(HOME_DIR)
+    command = [sys.executable, "-m", "caudal", "up", "--port", str(args.port),
+               "--path", str(EXAMPLE_DIR / "flows.py"), "--project", "tutorial",
+               "--run", "Users report"]
+    if args.once:
+        command.append("--once")
     report = run_dir / "report.csv"
-    if not succeeded:
+    print(f"The tutorial's run writes report.csv in {run_dir}")
+    with serve() as api:
+        # tasks.py reads RANDOMUSER_URL when the run imports it; the agent passes it on.
+        env["RANDOMUSER_URL"] = api.url
+        try:
+            code = subprocess.run(command, cwd=run_dir, env=env).returncode
+        except KeyboardInterrupt:  # caudal up stops its agent and server itself
+            code = 0
+    if code != 0:
         print("The 'Users report' flow run did not succeed; see the log above.", file=sys.stderr)
         return 1
     if not report.exists():

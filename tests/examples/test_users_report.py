@@ -22,6 +22,8 @@ from types import ModuleType
 
 import pytest
 
+from fixtures_storage import free_port
+
 EXAMPLE_DIR = Path(__file__).resolve().parents[2] / "examples" / "users_report"
 RUN_TIMEOUT_S = 60
 
@@ -102,25 +104,27 @@ def closed_port_url() -> str:
 
 
 def run_script(
-    folder: Path, script: str, randomuser_url: str | None
+    folder: Path, script: str, randomuser_url: str | None, *args: str, timeout: float = 0
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python <script>` in folder as the tutorial's reader would, with RANDOMUSER_URL set."""
+    """Run `python <script> [args]` in folder as the tutorial's reader would, with
+    RANDOMUSER_URL set."""
+    timeout = timeout or RUN_TIMEOUT_S
     env = dict(os.environ)
     env.pop("RANDOMUSER_URL", None)
     if randomuser_url is not None:
         env["RANDOMUSER_URL"] = randomuser_url
     try:
         return subprocess.run(
-            [sys.executable, script],
+            [sys.executable, script, *args],
             cwd=folder,
             env=env,
             capture_output=True,
             text=True,
-            timeout=RUN_TIMEOUT_S,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired as error:
         output = f"{error.stdout!r}\n{error.stderr!r}"
-        pytest.fail(f"'{script}' still running after {RUN_TIMEOUT_S} s; it printed:\n{output}")
+        pytest.fail(f"'{script}' still running after {timeout} s; it printed:\n{output}")
 
 
 def expected_line_patterns(output: str) -> list[re.Pattern[str]]:
@@ -221,13 +225,24 @@ def test_run_py_with_default_url_and_no_internet_ends_failed_with_connection_err
     assert_failed_run(result, example)
 
 
-def test_up_py_runs_flow_against_stand_in_and_reports_rows(example: Path) -> None:
-    result = run_script(example, "up.py", randomuser_url=None)
+def test_up_py_runs_the_flow_through_a_server_and_an_agent_and_reports_rows(
+        example: Path) -> None:
+    # `make up` with CI=true: a real server and agent, the flow registered and run once.
+    port = free_port()
+    result = run_script(example, "up.py", None, "--port", str(port), "--once", timeout=240)
 
     assert result.returncode == 0, result.stdout + result.stderr
     report = example.parents[1] / ".caudal-run" / "users_report" / "report.csv"
     assert result.stdout.splitlines()[-2:] == [f"report.csv: {report}", "data rows: 10"]
     assert count_data_rows(report) == 10
+    assert f"Server:   http://127.0.0.1:{port}" in result.stdout
+    assert "Registering 'Users report'... Done" in result.stdout
+    assert "Submitted for execution by agent 'local'" in result.stdout
+    assert "finished in state Success" in result.stdout
+    assert "Dados salvos em report.csv com sucesso!" in result.stdout  # the run's own log
+    # Everything stopped: nothing answers on the server's port any more.
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 @pytest.mark.parametrize("results", ["abc", "2.5", "5001"])
