@@ -230,3 +230,16 @@ def test_client_side_cli_loads_no_flow_api_engine_or_server():
 
     assert [m for m in loaded if m.startswith(("caudal.core", "caudal.engine", "caudal.server",
                                                "sqlalchemy", "fastapi"))] == []
+
+
+def test_agent_loads_no_flow_api_runners_or_server():
+    # The agent launches runs and never loads a flow: its memory stays that of a small client.
+    loaded = json.loads(run_fresh(
+        "import json, sys, caudal.cli.agent, caudal.agent, caudal.agent.health\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    ))
+
+    heavy = ("caudal.core", "caudal.engine.flow_runner", "caudal.engine.task_runner",
+             "caudal.engine.results", "caudal.executors", "caudal.storage", "caudal.server",
+             "cloudpickle", "sqlalchemy", "fastapi", "dask", "pandas")
+    assert [m for m in loaded if m.startswith(heavy)] == []
