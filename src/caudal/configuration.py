@@ -21,7 +21,8 @@ from typing import Any
 
 from caudal.exceptions import ConfigurationError
 
-__all__ = ["SHORT_VARIABLES", "Config", "config", "get_setting", "load_config"]
+__all__ = ["SHORT_VARIABLES", "Config", "child_environment", "config", "get_setting",
+           "load_config", "running_in_ci", "update_environment"]
 
 DEFAULTS: dict[str, Any] = {
     "home_dir": "~/.caudal",
@@ -58,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
         # How long a finished run waits for the server to take its last records before it
         # leaves them in its spool for the agent to send.
         "flush_timeout_s": 600.0,
+        # The agent that launched this run process (None: started by hand).
+        "agent_id": None,
     },
     # `caudal agent start`.
     "agent": {
@@ -67,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
         # On SIGTERM, how long running runs may go on before they are handed back.
         "grace_s": 30.0,
         "claim_wait_s": 30.0,
+        # Run processes started ahead, with caudal imported, waiting for a run (0: none).
+        "warm_processes": 1,
     },
     # `caudal server start` (CAUDAL_DATABASE_URL for the database; SQLite in home_dir if unset).
     "server": {
@@ -90,6 +95,8 @@ SHORT_VARIABLES: dict[str, str] = {
     "CAUDAL_API": "api.url",
     "CAUDAL_API_KEY": "api.key",
     "CAUDAL_DATABASE_URL": "server.database_url",
+    # Set by an agent for the runs it launches.
+    "CAUDAL_AGENT_ID": "cloud.agent_id",
 }
 
 # Types of the keys whose default is None (they may stay None). Every other key with a default
@@ -100,6 +107,7 @@ NULLABLE_TYPES: dict[str, type] = {
     "api.backoff_s": float,
     "api.timeout_s": float,
     "server.database_url": str,
+    "cloud.agent_id": str,
     "tasks.defaults.timeout_s": float,
 }
 
@@ -346,6 +354,39 @@ def get_setting(key: str, given: Any = None, config: Mapping[str, Any] | None = 
             return None
         node = node[part]
     return node
+
+
+def child_environment(settings: Mapping[str, Any] | None = None,
+                      extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child process: this process's, then ``extra`` over it, then
+    caudal ``settings`` by dotted key (``{"api.url": ...}``) as the variables the child's
+    configuration reads (the short ones where a key has one; None removes the variable).
+
+    Example:
+        >>> child_environment({"api.url": "http://x:1"})["CAUDAL_API"]
+        'http://x:1'
+    """
+    env = dict(os.environ)
+    env.update(extra or {})
+    names = {key: name for name, key in SHORT_VARIABLES.items()}
+    for key, value in (settings or {}).items():
+        name = names.get(key) or "CAUDAL__" + key.upper().replace(".", "__")
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = str(value)
+    return env
+
+
+def update_environment(values: Mapping[str, Any]) -> None:
+    """Set variables in this process's environment, for it and what it starts (a run
+    config's ``env`` in the run's process)."""
+    os.environ.update({str(k): str(v) for k, v in values.items()})
+
+
+def running_in_ci() -> bool:
+    """Whether the ``CI`` variable says this runs in continuous integration (true, 1, yes)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _report_if_uncaught(error: ConfigurationError) -> None:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from caudal.agent.launcher import Launched, Launcher, LaunchSpec
+from caudal.configuration import child_environment
 from caudal.engine.cloud.spool import SpoolReader, spool_dir
 from caudal.exceptions import ClientError, ObjectNotFound, ServerUnavailable
 from caudal.utilities.logging import get_logger
@@ -146,6 +147,7 @@ class Agent:
             until_idle: with ``max_runs``, also return when nothing is running.
         """
         self._register()
+        self.launcher.prepare(self._base_env())
         self._claimer = threading.Thread(target=self._claim_loop, args=(max_runs,),
                                          name="caudal-agent-claims", daemon=True)
         self._claimer.start()
@@ -177,6 +179,7 @@ class Agent:
                 if now >= shutdown_at:
                     self._hand_back_all()
             time.sleep(TICK_S)
+        self.launcher.close()
         logger.info("Agent '%s' stopped.", self.settings.name)
 
     # --- talking to the server ------------------------------------------------------------
@@ -312,22 +315,25 @@ class Agent:
         if flow is None:
             flow = self._flows[run.flow_id] = self.client.get_flow(run.flow_id)
         run_config: Mapping[str, Any] = flow.run_config or {}
-        env = {**os.environ, **self.settings.env}
-        env.update({str(k): str(v) for k, v in (run_config.get("env") or {}).items()})
-        env["CAUDAL_API"] = self.client.api_server
-        if self.settings.api_key:
-            env["CAUDAL_API_KEY"] = self.settings.api_key
-        env["CAUDAL_AGENT_ID"] = str(self.agent_id)
-        env["CAUDAL_HOME"] = os.path.expanduser(self.settings.home)
+        run_env = {str(k): str(v) for k, v in (run_config.get("env") or {}).items()}
         working_dir = run_config.get("working_dir")
         if working_dir:
             working_dir = os.path.expanduser(str(working_dir))
             if not os.path.isdir(working_dir):
                 raise FileNotFoundError(f"the run config's working directory '{working_dir}' "
                                         "does not exist on this agent's machine")
-        return LaunchSpec(flow_run_id=run.id, env=env, working_dir=working_dir,
-                          run_config=dict(run_config),
+        return LaunchSpec(flow_run_id=run.id, env=self._base_env(), run_env=run_env,
+                          working_dir=working_dir, run_config=dict(run_config),
                           command=[sys.executable, "-m", "caudal", "execute", "flow-run", run.id])
+
+    def _base_env(self) -> dict[str, str]:
+        """The variables every run process gets, before its run config's ``env``: the
+        agent's own, its ``--env``, and how to reach the server as this agent."""
+        settings = {"api.url": self.client.api_server, "cloud.agent_id": self.agent_id,
+                    "home_dir": os.path.expanduser(self.settings.home)}
+        if self.settings.api_key:
+            settings["api.key"] = self.settings.api_key
+        return child_environment(settings, extra=self.settings.env)
 
     # --- supervising ----------------------------------------------------------------------
 

@@ -22,7 +22,9 @@ class LaunchSpec:
     command: list[str]
     """``caudal execute flow-run ID``, as the launcher's platform runs it."""
     env: dict[str, str] = field(default_factory=dict)
-    """The agent's variables, the run config's ``env`` over them, and the connection's."""
+    """The agent's variables (its own environment, its ``--env`` and the connection's)."""
+    run_env: dict[str, str] = field(default_factory=dict)
+    """The run config's ``env``: set over ``env`` for this run."""
     working_dir: str | None = None
     run_config: dict[str, object] = field(default_factory=dict)
     """The flow's run config as registered (launchers read their own settings from it)."""
@@ -56,6 +58,13 @@ class Launcher(ABC):
     """Starts flow runs' processes for an agent."""
 
     name = "launcher"
+
+    def prepare(self, env: dict[str, str]) -> None:  # noqa: B027 (optional)
+        """Get ready to launch runs with the agent's variables ``env`` (a launcher may start
+        processes ahead); called once the agent has registered."""
+
+    def close(self) -> None:  # noqa: B027 (optional)
+        """Stop what ``prepare`` started; called when the agent stops."""
 
     @abstractmethod
     def launch(self, spec: LaunchSpec) -> Launched:

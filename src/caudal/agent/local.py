@@ -8,9 +8,12 @@ agent dies), from which the agent quotes the last lines when the run dies.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 from caudal.agent.launcher import Launched, Launcher, LaunchSpec
@@ -92,23 +95,93 @@ class LocalProcess(Launched):
             pass
 
 
+def _warm_safe(key: str) -> bool:
+    """Whether a run config variable can be set in an already started process: not one the
+    interpreter (PYTHON*, LD_*) or caudal's configuration (CAUDAL*) read at start."""
+    return not key.upper().startswith(("PYTHON", "LD_", "CAUDAL"))
+
+
 class LocalLauncher(Launcher):
     """Starts each run as ``caudal execute flow-run ID`` in a child process.
 
+    A run would wait for a new interpreter to import caudal (a few hundred milliseconds), so
+    the launcher keeps ``warm`` processes started ahead: each has loaded the engine, the
+    client and the storages, and waits for the agent to hand it a run (its id, the run
+    config's ``env`` and ``working_dir``, on its standard input). A run whose ``env`` sets
+    variables read when an interpreter starts (``PYTHON*``, ``LD_*``, ``CAUDAL*``) gets a
+    fresh process instead.
+
     Args:
         output_dir: where each run's output file goes while it runs.
+        warm: processes kept started ahead (0: none).
     """
 
     name = "local"
 
-    def __init__(self, output_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, output_dir: str | os.PathLike[str], warm: int = 1) -> None:
         self.output_dir = Path(output_dir)
+        self.warm = warm
+        self._env: dict[str, str] | None = None
+        self._ready: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def prepare(self, env: dict[str, str]) -> None:
+        self._env = dict(env)
+        self._fill()
+
+    def close(self) -> None:
+        for process, output in self._ready:
+            process.kill()
+            process.wait(timeout=5)
+            output.unlink(missing_ok=True)
+        self._ready = []
+
+    def _fill(self) -> None:
+        if self._env is None:
+            return
+        while len(self._ready) < self.warm:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            output = self.output_dir / f"warm-{uuid.uuid4().hex[:12]}.out"
+            with open(output, "wb") as handle:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "caudal", "execute", "flow-run", "--from-stdin"],
+                    env=self._env, stdout=handle, stderr=subprocess.STDOUT,
+                    stdin=subprocess.PIPE, start_new_session=True)
+            self._ready.append((process, output))
 
     def launch(self, spec: LaunchSpec) -> LocalProcess:
+        if spec.env == self._env and all(_warm_safe(k) for k in spec.run_env):
+            launched = self._hand_to_warm(spec)
+            if launched is not None:
+                return launched
         self.output_dir.mkdir(parents=True, exist_ok=True)
         output = self.output_dir / f"{spec.flow_run_id}.out"
         with open(output, "wb") as handle:
             process = subprocess.Popen(
-                spec.command, env=spec.env, cwd=spec.working_dir, stdout=handle,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+                spec.command, env={**spec.env, **spec.run_env}, cwd=spec.working_dir,
+                stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True)
         return LocalProcess(process, output)
+
+    def _hand_to_warm(self, spec: LaunchSpec) -> LocalProcess | None:
+        """Give the run to a warm process, and start the next one; None if none is alive."""
+        while self._ready:
+            process, output = self._ready.pop(0)
+            if process.poll() is not None:  # it died waiting (its output says why)
+                output.unlink(missing_ok=True)
+                continue
+            order = {"flow_run_id": spec.flow_run_id, "env": spec.run_env,
+                     "working_dir": spec.working_dir}
+            try:
+                assert process.stdin is not None
+                process.stdin.write(json.dumps(order).encode() + b"\n")
+                process.stdin.close()
+            except OSError:
+                process.kill()
+                output.unlink(missing_ok=True)
+                continue
+            named = self.output_dir / f"{spec.flow_run_id}.out"
+            os.replace(output, named)  # the process keeps writing to the renamed file
+            self._fill()
+            return LocalProcess(process, named)
+        self._fill()
+        return None

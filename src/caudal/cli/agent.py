@@ -83,7 +83,8 @@ def start_agent(labels: tuple[str, ...], no_hostname_label: bool, limit: int | N
 
     output_dir = Path(settings.home).expanduser() / "agent" / "output"
     with make_client(api_url, api_key) as client:
-        agent = Agent(client, LocalLauncher(output_dir), settings)
+        launcher = LocalLauncher(output_dir, warm=int(config.agent.warm_processes))
+        agent = Agent(client, launcher, settings)
         try:
             health = HealthServer(agent, health_address).start()
         except (OSError, ValueError) as exc:

@@ -24,8 +24,6 @@ from caudal.cli.options import parse_level, parse_params
 
 __all__ = ["up"]
 
-TRUE_WORDS = ("1", "true", "yes", "on")
-
 
 class _Child:
     """A caudal command running as a child process, its output in a log file."""
@@ -89,8 +87,10 @@ def _wait_registered(agent: _Child, timeout: float = 60) -> None:
 
 def _register(url: str, project: str, paths: tuple[str, ...], env: dict[str, str]) -> None:
     from caudal.client import Client
+    from caudal.configuration import child_environment
     from caudal.exceptions import ClientError
 
+    registering = child_environment({"api.url": url})
     with Client(url) as client:
         try:
             client.create_project(project)
@@ -99,7 +99,7 @@ def _register(url: str, project: str, paths: tuple[str, ...], env: dict[str, str
                 raise
     for path in paths:
         done = subprocess.run([sys.executable, "-m", "caudal", "register", "--project", project,
-                               "--path", path], env={**env, "CAUDAL_API": url})
+                               "--path", path], env={**env, **registering})
         if done.returncode != 0:
             raise click.ClickException(f"Registering '{path}' failed (see above).")
 
@@ -153,15 +153,15 @@ def up(port: int, database_url: str | None, paths: tuple[str, ...], project: str
        limit: int | None, once: bool, level: str) -> None:
     """Start a server and a local agent here, register flows, run one, and keep serving
     until Ctrl-C."""
-    from caudal.configuration import config
+    from caudal.configuration import child_environment, config, running_in_ci
 
-    once = once or os.environ.get("CI", "").strip().lower() in TRUE_WORDS
+    once = once or running_in_ci()
     threshold = parse_level(level)
     parameters = parse_params(params, None)
     url = f"http://127.0.0.1:{port}"
     home = Path(str(config.home_dir)).expanduser()
     logs = home / "up"
-    env = dict(os.environ)
+    env = child_environment()
     # The agent's runs load flows whose tasks may live in modules beside the flow files.
     folders = [str(Path(p).resolve().parent) for p in paths]
     agent_env = {**env, "PYTHONPATH": os.pathsep.join(

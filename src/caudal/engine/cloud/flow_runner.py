@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from caudal.configuration import config
+from caudal.configuration import config, update_environment
 from caudal.engine.cloud.log_handler import SpoolLogHandler
 from caudal.engine.cloud.spool import FLOW, Shipper, SpoolReader, SpoolWriter, spool_dir
 from caudal.engine.cloud.task_runner import CloudTaskRunner
@@ -35,11 +35,8 @@ if TYPE_CHECKING:
     from caudal.wire.flows import FlowVersion
     from caudal.wire.runs import FlowRun
 
-__all__ = ["AGENT_ENV", "CloudFlowRunner", "Heartbeat", "execute_flow_run", "load_flow"]
+__all__ = ["CloudFlowRunner", "Heartbeat", "execute_flow_run", "load_flow"]
 
-AGENT_ENV = "CAUDAL_AGENT_ID"
-"""Set by the agent that launched the run: it then ends a cancelled run itself, once the
-run's processes are gone."""
 STARTABLE = frozenset({"Scheduled", "Submitted", "Retrying", "Resume", "Pending"})
 
 logger = get_logger("CloudFlowRunner")
@@ -122,8 +119,7 @@ def apply_run_config(run_config: dict[str, Any] | None) -> None:
         FileNotFoundError: the working directory does not exist.
     """
     run_config = run_config or {}
-    env = run_config.get("env") or {}
-    os.environ.update({str(k): str(v) for k, v in env.items()})
+    update_environment(run_config.get("env") or {})
     working_dir = run_config.get("working_dir")
     if working_dir:
         try:
@@ -174,8 +170,9 @@ class _Run:
                            self.run.name, message)
         self.shipper.flush(timeout=10)
         kill_tree(os.getpid(), include_self=False, grace_s=2)
-        if state == "Cancelling" and not os.environ.get(AGENT_ENV):
-            # Nobody supervises this process: say the run is over before leaving.
+        if state == "Cancelling" and not config.cloud.agent_id:
+            # No agent launched this process (it ends a cancelled run itself, once the run's
+            # processes are gone): say the run is over before leaving.
             try:
                 self.client.set_flow_run_state(
                     self.run.id, "Cancelled",

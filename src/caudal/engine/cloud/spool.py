@@ -334,9 +334,11 @@ class Shipper:
             if self._stop.is_set():
                 break
             time.sleep(self.linger_s)
+            # Cleared before the flushes asked for are counted: one asked for after that
+            # sets the event again and gets a pass of its own.
+            self._wake.clear()
             with self._idle:
                 target = self._requested
-            self._wake.clear()
             try:
                 self._ship_all()
             except Exception as exc:  # the server is away: keep the records, try later
