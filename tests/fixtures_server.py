@@ -187,8 +187,10 @@ def api(server_url: str) -> Iterator[object]:
 class ServerProcess:
     """``caudal server start`` as a real child process; ``url`` is where it answers."""
 
-    def __init__(self, database_url: str, *args: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
+    def __init__(self, database_url: str, *args: str, env: dict[str, str] | None = None,
+                 port: int | None = None) -> None:
+        # A given port restarts a server where its clients already know it.
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.command = [sys.executable, "-m", "caudal", "server", "start", "--port",
                         str(self.port), "--database-url", database_url, *args]
