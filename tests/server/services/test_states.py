@@ -225,3 +225,40 @@ def test_heartbeat_on_finished_run_is_409(api: httpx.Client, run: dict) -> None:
     assert response.status_code == 409
     assert "takes no more heartbeats" in response.json()["detail"]
     assert api.post("/api/flow-runs/nope/heartbeat").status_code == 404
+
+
+def _task_state(run_id: str, slug: str, state: str, map_index: int = -1) -> dict:
+    return {"flow_run_id": run_id, "task_slug": slug, "map_index": map_index, "state": state}
+
+
+@pytest.mark.parametrize("final", ["Failed", "Cancelled"])
+def test_a_run_ending_failed_or_cancelled_ends_its_unfinished_task_runs(
+        api: httpx.Client, run: dict, final: str) -> None:
+    set_state(api, run["id"], "Running")
+    api.post("/api/task-runs/states", json=[
+        _task_state(run["id"], "extract-1", "Running"),
+        _task_state(run["id"], "extract-1", "Success"),
+        _task_state(run["id"], "load-1", "Running"),
+        _task_state(run["id"], "load-1", "Retrying", map_index=3),
+    ]).raise_for_status()
+    if final == "Cancelled":
+        api.post(f"/api/flow-runs/{run['id']}/cancel").raise_for_status()
+    set_state(api, run["id"], final, message="its process was killed")
+
+    states = {(t["task_slug"], t["map_index"]): (t["state"], t["state_message"])
+              for t in api.get(f"/api/flow-runs/{run['id']}/task-runs").json()}
+    unfinished = f"The flow run ended {final} while this task run was unfinished."
+    assert states == {("extract-1", -1): ("Success", None),
+                      ("load-1", -1): (final, unfinished),
+                      ("load-1", 3): (final, unfinished)}
+
+
+def test_a_run_ending_success_leaves_its_task_runs_as_they_are(
+        api: httpx.Client, run: dict) -> None:
+    set_state(api, run["id"], "Running")
+    api.post("/api/task-runs/states", json=[
+        _task_state(run["id"], "load-1", "Running")]).raise_for_status()
+    set_state(api, run["id"], "Success")
+
+    (task_run,) = api.get(f"/api/flow-runs/{run['id']}/task-runs").json()
+    assert task_run["state"] == "Running"

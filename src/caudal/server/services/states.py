@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from caudal.server.db import models
 from caudal.server.db.engine import Database
@@ -20,13 +20,15 @@ from caudal.server.services.common import utcnow
 from caudal.server.services.flow_runs import flow_run_out, flow_run_row
 from caudal.wire.runs import FlowRun as FlowRunOut
 from caudal.wire.runs import StateSet
-from caudal.wire.states import STATE_KINDS, StateKind
+from caudal.wire.states import FAILED_STATES, STATE_KINDS, StateKind
 
 __all__ = ["cancel_flow_run", "check_transition", "record_heartbeat", "set_flow_run_state",
            "write_state"]
 
 runs = models.flow_runs
 history = models.flow_run_states
+task_runs = models.task_runs
+task_history = models.task_run_states
 
 
 def check_transition(run: Any, new: str) -> None:
@@ -86,7 +88,28 @@ def write_state(conn: Connection, run: Any, state: str, message: str | None, now
         conn.execute(history.insert(), {"flow_run_id": run.id, "state": state,
                                         "message": message, "timestamp": now})
         record_change(conn, RunChange(run.id, state, message, now))
+        if state in FAILED_STATES or state == "Cancelled":
+            _end_unfinished_task_runs(conn, run.id, state, now)
     return bool(changed)
+
+
+def _end_unfinished_task_runs(conn: Connection, flow_run_id: str, state: str,
+                              now: datetime) -> None:
+    """A flow run that ends Failed or Cancelled while task runs were unfinished (its process
+    died, or was stopped) takes them with it: they end Failed, or Cancelled, saying why."""
+    unfinished = [name for name, kind in STATE_KINDS.items() if kind is not StateKind.FINISHED]
+    ended = "Cancelled" if state == "Cancelled" else "Failed"
+    message = f"The flow run ended {state} while this task run was unfinished."
+    ids = [row.id for row in conn.execute(
+        select(task_runs.c.id).where(task_runs.c.flow_run_id == flow_run_id,
+                                     task_runs.c.state.in_(unfinished)))]
+    if not ids:
+        return
+    conn.execute(update(task_runs).where(task_runs.c.id.in_(ids)).values(
+        state=ended, state_message=message, state_timestamp=now, end_time=now))
+    conn.execute(task_history.insert(), [{"task_run_id": task_run_id, "state": ended,
+                                          "message": message, "timestamp": now}
+                                         for task_run_id in ids])
 
 
 def set_flow_run_state(db: Database, flow_run_id: str, body: StateSet) -> FlowRunOut:
