@@ -61,22 +61,77 @@ def test_appended_records_reach_the_server_in_order_and_are_acknowledged(
     assert reader.pending() == 0
 
 
-def test_a_batch_sent_again_after_a_lost_acknowledgement_is_stored_once(
+class _AnswerLost:
+    """The real client, whose answers never come back: every batch reaches the server, and
+    the sender is told the server could not be reached (a connection cut after the request,
+    or a process killed before it noted the answer)."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def write_run_logs(self, logs: list[dict], idempotency_key: str | None = None) -> int:
+        self.client.write_run_logs(logs, idempotency_key=idempotency_key)
+        raise ServerUnavailable("the answer was lost")
+
+    def set_task_run_states(self, batch: list[dict], idempotency_key: str | None = None) -> int:
+        self.client.set_task_run_states(batch, idempotency_key=idempotency_key)
+        raise ServerUnavailable("the answer was lost")
+
+
+def test_a_window_sent_again_after_a_lost_answer_is_stored_once(
         api: httpx.Client, server_url: str, run_id: str, tmp_path: Path) -> None:
     writer = SpoolWriter(tmp_path)
     for n in range(5):
         writer.append(LOG, _line(run_id, n))
+    writer.append(STATE, _state(run_id, "extract-1", "Running"))
     with Client(server_url) as client:
-        SpoolReader(tmp_path).ship_once(client)
-        # The process died after the server stored the batch but before it noted the
-        # acknowledgement; meanwhile more lines were appended.
-        for ack in tmp_path.glob("*.ack"):
-            ack.unlink()
+        with pytest.raises(ServerUnavailable):
+            SpoolReader(tmp_path).ship_once(_AnswerLost(client))
+        # The sender died there; meanwhile more records were appended.
         for n in range(5, 8):
             writer.append(LOG, _line(run_id, n))
-        SpoolReader(tmp_path).ship_once(client)  # a new reader: as the agent after a death
+        writer.append(STATE, _state(run_id, "extract-1", "Success"))
+        reader = SpoolReader(tmp_path)  # a new reader: as the agent after a death
+        assert reader.ship_once(client) == 10
+        assert reader.pending() == 0
 
     assert _messages(api, run_id) == [f"line {n}" for n in range(8)]
+    (task_run,) = api.get(f"/api/flow-runs/{run_id}/task-runs").json()
+    assert task_run["state"] == "Success"
+
+
+def test_a_window_goes_in_two_requests_whatever_its_mix_of_states_and_lines(
+        api: httpx.Client, server_url: str, run_id: str, tmp_path: Path) -> None:
+    writer = SpoolWriter(tmp_path)
+    for n in range(300):  # a task run's usual mix: a line, two states, a line
+        writer.append(LOG, _line(run_id, 2 * n))
+        writer.append(STATE, _state(run_id, f"task-{n}", "Running"))
+        writer.append(STATE, _state(run_id, f"task-{n}", "Success"))
+        writer.append(LOG, _line(run_id, 2 * n + 1))
+
+    with Client(server_url) as client:
+        calls = _Counting(client)
+        SpoolReader(tmp_path).ship_once(calls)
+
+    assert calls.requests == 2
+    assert len(_messages(api, run_id)) == 600
+    assert len(api.get(f"/api/flow-runs/{run_id}/task-runs").json()) == 300
+
+
+class _Counting:
+    """The real client, counting the requests it is asked to send."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.requests = 0
+
+    def write_run_logs(self, logs: list[dict], idempotency_key: str | None = None) -> int:
+        self.requests += 1
+        return self.client.write_run_logs(logs, idempotency_key=idempotency_key)
+
+    def set_task_run_states(self, batch: list[dict], idempotency_key: str | None = None) -> int:
+        self.requests += 1
+        return self.client.set_task_run_states(batch, idempotency_key=idempotency_key)
 
 
 def test_nothing_is_acknowledged_while_the_server_is_away(
@@ -119,23 +174,35 @@ def test_the_shipper_keeps_records_through_an_outage_and_sends_them_when_it_ends
     assert _messages(api, run_id) == [f"line {n}" for n in range(50)]
 
 
-def test_records_of_a_deleted_run_are_dropped_without_holding_back_the_rest(
+def test_the_spool_of_a_deleted_run_is_dropped_and_never_blocks(
         api: httpx.Client, server_url: str, run_id: str, tmp_path: Path) -> None:
-    other = create_run(api, flow_id=api.get(f"/api/flow-runs/{run_id}").json()["flow_id"],
-                       idempotency_key="other")["id"]
     writer = SpoolWriter(tmp_path)
-    writer.append(LOG, _line(other, 0))
-    api.delete(f"/api/flow-runs/{other}").raise_for_status()
+    writer.append(LOG, _line(run_id, 0))
     writer.append(STATE, _state(run_id, "extract-1", "Running"))
     writer.append(LOG, _line(run_id, 1))
+    api.delete(f"/api/flow-runs/{run_id}").raise_for_status()
+    reader = SpoolReader(tmp_path)
+
+    with Client(server_url) as client:
+        assert reader.ship_once(client) == 3
+
+    assert reader.dropped == 3
+    assert reader.pending() == 0
+
+
+def test_an_invalid_record_is_dropped_alone(
+        api: httpx.Client, server_url: str, run_id: str, tmp_path: Path) -> None:
+    writer = SpoolWriter(tmp_path)
+    writer.append(LOG, _line(run_id, 0))
+    writer.append(LOG, {**_line(run_id, 1), "level": 500})  # no such level: refused (422)
+    writer.append(LOG, _line(run_id, 2))
     reader = SpoolReader(tmp_path)
 
     with Client(server_url) as client:
         reader.ship_once(client)
 
     assert reader.dropped == 1
-    assert _messages(api, run_id) == ["line 1"]
-    assert reader.pending() == 0
+    assert _messages(api, run_id) == ["line 0", "line 2"]
 
 
 def test_a_forked_worker_writes_its_own_file_and_both_are_shipped(

@@ -142,16 +142,22 @@ class _Run:
         self.handler = SpoolLogHandler(self.writer, run.id)
         get_logger().addHandler(self.handler)
         self.heartbeat: Heartbeat | None = None
+        self.finishing = False
 
     def finish(self, state: str, message: str) -> int:
-        """Spool the final state, wait for the server to take everything; the exit code."""
-        if self.heartbeat is not None:
-            self.heartbeat.stop()
+        """Spool the final state, wait for the server to take everything; the exit code.
+
+        The heartbeat goes on until then: a long backlog must not look like a dead run.
+        """
+        self.finishing = True
         get_logger().removeHandler(self.handler)
         self.writer.append(FLOW, {"flow_run_id": self.run.id, "state": state,
                                   "message": message})
         timeout = float(config.cloud.flush_timeout_s)
-        if self.shipper.flush(timeout=timeout):
+        flushed = self.shipper.flush(timeout=timeout)
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
+        if flushed:
             self.shipper.stop()
             if self.reader.pending() == 0:
                 self.reader.remove()
@@ -163,6 +169,8 @@ class _Run:
 
     def stop_now(self, state: str, message: str) -> None:
         """The server says stop (a cancellation): end this process and everything it started."""
+        if self.finishing and state != "Cancelling":
+            return  # the run's own final state has just reached the server
         if state == "Cancelling":
             logger.warning("Flow run '%s' was cancelled: stopping its tasks.", self.run.name)
         else:

@@ -8,11 +8,14 @@ server acknowledged is marked as sent (in a ``.ack`` file beside each spool file
 run's process dies, whatever it wrote is still in its files, and the agent ships it.
 
 Each process writing to the spool has a file of its own (a forked executor worker opens its
-own), and each record a sequence number in its file. A batch is named by its file and its
-first record's number (its ``Idempotency-Key``), and it always starts where the last
-acknowledged one ended; so a batch sent again, after a lost answer or by the agent after the
-run's process died, is the same batch to the server, which stores it once and answers how
-many records it stored the first time.
+own), and each record a sequence number in its file. Records are sent by window: the next
+records of a file, up to ``MAX_BATCH`` (a window ends before the final state, which goes
+alone). Before a window is sent, its last sequence number is written beside the file, so the
+window never changes, even for a reader that starts again after a crash; its task states go
+in one request and its log lines in another, each with an ``Idempotency-Key`` made of the
+file, the window's first sequence number and the kind. A window sent again, after a lost
+answer or by the agent after the run's process died, is the same two batches to the server,
+which stores each once.
 
 This module imports nothing from the engine or the network: the agent uses it to ship what a
 dead run left, and any object with the client's two batch calls can receive the records.
@@ -152,10 +155,14 @@ class _File:
         self.ack_path = path.with_suffix(ACK_SUFFIX)
         self.offset = 0
         self.seq = 0
+        self.window: int | None = None
+        """The last sequence number of the window being sent (None: none is)."""
         try:
             acked = json.loads(self.ack_path.read_text())
             self.offset, self.seq = int(acked["offset"]), int(acked["seq"])
-        except (OSError, ValueError, KeyError, TypeError):
+            window = acked.get("window")
+            self.window = None if window is None else int(window)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
         self._buffer: list[_Record] = []
         self._read_to = self.offset
@@ -183,14 +190,35 @@ class _File:
         self._read_to = position
         return self._buffer
 
+    def next_window(self) -> list[_Record]:
+        """The records to send next, the same ones however often it is asked until they are
+        acknowledged (the window's end is written down before they are sent)."""
+        records = self.read()
+        if not records:
+            return []
+        if self.window is not None:
+            window = [r for r in records if r.seq <= self.window]
+            if window and window[-1].seq == self.window:
+                return window
+            # Its records are not all here (a cut last line): send what is whole, as before.
+        window = _next_window(records)
+        self.window = window[-1].seq
+        self._write_ack()
+        return window
+
     def acknowledge(self, records: list[_Record]) -> None:
         if not records:
             return
         last = records[-1]
         del self._buffer[:len(records)]
         self.offset, self.seq = last.end, last.seq
+        self.window = None
+        self._write_ack()
+
+    def _write_ack(self) -> None:
         temporary = self.ack_path.with_suffix(".ack-new")
-        temporary.write_text(json.dumps({"offset": self.offset, "seq": self.seq}))
+        temporary.write_text(json.dumps({"offset": self.offset, "seq": self.seq,
+                                         "window": self.window}))
         os.replace(temporary, self.ack_path)
 
     @property
@@ -231,67 +259,75 @@ class SpoolReader:
         shipped = 0
         for spool_file in self._scan():
             while True:
-                batch = _next_batch(spool_file.read())
-                if not batch:
+                window = spool_file.next_window()
+                if not window:
                     break
-                shipped += self._send(sink, spool_file, batch)
+                self._send(sink, spool_file, window)
+                shipped += len(window)
         return shipped
 
-    def _send(self, sink: BatchSink, spool_file: _File, batch: list[_Record]) -> int:
+    def _send(self, sink: BatchSink, spool_file: _File, window: list[_Record]) -> None:
+        key = f"{spool_file.key_prefix}:{window[0].seq}"
+        if window[0].kind == FLOW:
+            final = window[0].body
+
+            def send_final(bodies: list[dict[str, Any]], idempotency_key: str) -> Any:
+                return sink.set_flow_run_state(final["flow_run_id"], final["state"],
+                                               message=final.get("message"))
+
+            self._deliver(FLOW, [final], send_final, key)
+        else:
+            # States first: a log line never names a task run the server has not seen.
+            for kind, send in ((STATE, sink.set_task_run_states), (LOG, sink.write_run_logs)):
+                bodies = [r.body for r in window if r.kind == kind]
+                if bodies:
+                    self._deliver(kind, bodies, send, f"{key}:{kind}")
+        spool_file.acknowledge(window)
+
+    def _deliver(self, kind: str, bodies: list[dict[str, Any]], send: Any, key: str) -> None:
+        """Send one batch. A batch the server refuses as such (not for being away) would be
+        refused again: a batch with an invalid record is sent again one record at a time,
+        and what is still refused is dropped with a note."""
         from caudal.exceptions import ClientError, ServerUnavailable
 
-        key = f"{spool_file.key_prefix}:{batch[0].seq}"
-        bodies = [r.body for r in batch]
         try:
-            if batch[0].kind == LOG:
-                written = sink.write_run_logs(bodies, idempotency_key=key)
-            elif batch[0].kind == STATE:
-                written = sink.set_task_run_states(bodies, idempotency_key=key)
-            else:
-                final = bodies[0]
-                sink.set_flow_run_state(final["flow_run_id"], final["state"],
-                                        message=final.get("message"))
-                written = 1
+            send(bodies, idempotency_key=key)
         except ServerUnavailable:
             raise
         except ClientError as exc:
             status = getattr(exc, "status_code", None)
             if status is None or status >= 500 or status in (401, 403, 408, 429):
                 raise
-            # 404 (the run was deleted) or 422 (a record the server cannot store): sending
-            # it again would be refused again.
-            self.dropped += len(batch)
-            print(f"caudal: the server refused {len(batch)} spooled {batch[0].kind} "
-                  f"record(s) ({exc}); they are dropped.", file=sys.stderr)
-            written = len(batch)
-        # A batch whose key the server knew was stored earlier, maybe shorter: acknowledge
-        # what it stored; the rest goes again from its own first record.
-        written = max(1, min(int(written), len(batch)))
-        spool_file.acknowledge(batch[:written])
-        return written
+            if status == 422 and len(bodies) > 1:
+                for index, body in enumerate(bodies):
+                    self._deliver(kind, [body], send, f"{key}:{index}")
+                return
+            # 404 (the run was deleted), 409 (the run already ended) or 422 (a record the
+            # server cannot store).
+            self.dropped += len(bodies)
+            print(f"caudal: the server refused {len(bodies)} spooled {kind} record(s) "
+                  f"({exc}); they are dropped.", file=sys.stderr)
 
     def remove(self) -> None:
         """Delete the spool directory (once everything in it was acknowledged)."""
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def _next_batch(records: list[_Record]) -> list[_Record]:
-    """The records that go together next: the first ones, of one kind, within the limits."""
-    if not records:
-        return []
-    kind = records[0].kind
-    if kind == FLOW:
+def _next_window(records: list[_Record]) -> list[_Record]:
+    """The records that go together next: up to ``MAX_BATCH`` and about ``MAX_BATCH_BYTES``,
+    ending before a final state (which goes alone)."""
+    if records[0].kind == FLOW:
         return records[:1]
     size = 0
-    batch = []
+    window: list[_Record] = []
     for record in records:
-        if record.kind != kind or len(batch) >= MAX_BATCH:
+        if record.kind == FLOW or len(window) >= MAX_BATCH:
             break
         size += len(record.body.get("message") or "") + 200
-        if batch and size > MAX_BATCH_BYTES:
+        if window and size > MAX_BATCH_BYTES:
             break
-        batch.append(record)
-    return batch
+        window.append(record)
+    return window
 
 
 class Shipper:
@@ -311,6 +347,7 @@ class Shipper:
         self.linger_s = linger_s
         self.max_backoff_s = max_backoff_s
         self._wake = threading.Event()
+        self._hurry = False
         self._stop = threading.Event()
         self._idle = threading.Condition()
         self._requested = 0
@@ -333,7 +370,9 @@ class Shipper:
             self._wake.wait()
             if self._stop.is_set():
                 break
-            time.sleep(self.linger_s)
+            if not self._hurry:  # a flush waits: no lingering for more records
+                time.sleep(self.linger_s)
+            self._hurry = False
             # Cleared before the flushes asked for are counted: one asked for after that
             # sets the event again and gets a pass of its own.
             self._wake.clear()
@@ -378,6 +417,7 @@ class Shipper:
         with self._idle:
             self._requested += 1
             ticket = self._requested
+        self._hurry = True
         self._wake.set()
         with self._idle:
             while self._done < ticket:
