@@ -60,6 +60,28 @@ def _finished(api: httpx.Client, run_id: str) -> dict | None:
     return run if run["state"] in ("Success", "Failed", "Cancelled") else None
 
 
+def _register_hello(url: str, folder: Path, name: str, pythonpath: Path) -> None:
+    """A one-task flow whose runs start with PYTHONPATH set (LocalRun env)."""
+    register_flow_file(url, folder, f'''
+        from caudal import Flow, task
+        from caudal.run_configs import LocalRun
+
+        @task
+        def hello():
+            return 1
+
+        with Flow({name!r}, run_config=LocalRun(env={{"PYTHONPATH": {str(pythonpath)!r}}})) as flow:
+            hello()
+    ''')
+
+
+def _start_run(url: str, flow_name: str) -> str:
+    """Create a run of ``flow_name`` with 'caudal run'; its id."""
+    created = caudal(url, "run", "--name", flow_name)
+    assert created.returncode == 0, created.stderr
+    return created.stdout.split("ID: ")[1].split()[0]
+
+
 def test_a_scheduled_flow_runs_by_itself(server_process, tmp_path: Path) -> None:
     url = server_process.url
     api = httpx.Client(base_url=url, timeout=30)
@@ -129,11 +151,7 @@ def test_labels_decide_which_agent_takes_a_run(server_process, tmp_path: Path) -
                       env={**env, "AGENT_MARK": "gpu-agent"}), \
             AgentProcess(url, "--label", "etl", name="etl-agent",
                          env={**env, "AGENT_MARK": "etl-agent"}):
-        ids = {}
-        for name in ("for-gpu", "for-etl"):
-            created = caudal(url, "run", "--name", name)
-            assert created.returncode == 0, created.stderr
-            ids[name] = created.stdout.split("ID: ")[1].split()[0]
+        ids = {name: _start_run(url, name) for name in ("for-gpu", "for-etl")}
         for run_id in ids.values():
             wait_until(lambda r=run_id: _finished(api, r), timeout=60, what="the runs")
 
@@ -173,7 +191,7 @@ def test_limit_caps_runs_at_once(server_process, tmp_path: Path) -> None:
     register_flow_file(url, tmp_path, SLOW_FLOW.format(seconds=2))
     mark_dir = tmp_path / "marks"
     mark_dir.mkdir()
-    run_ids = [caudal(url, "run", "--name", "slow").stdout.split("ID: ")[1].split()[0]
+    run_ids = [_start_run(url, "slow")
                for _ in range(5)]
 
     with AgentProcess(url, "--limit", "2", env={"MARK_DIR": str(mark_dir)}) as agent:
@@ -222,7 +240,7 @@ def test_cancelling_a_run_stops_its_process_tree_before_it_ends_cancelled(
     register_flow_file(url, tmp_path, CANCEL_FLOW)
     pid_file = tmp_path / "pids"
     with AgentProcess(url, env={"PID_FILE": str(pid_file)}):
-        run_id = caudal(url, "run", "--name", "cancel-me").stdout.split("ID: ")[1].split()[0]
+        run_id = _start_run(url, "cancel-me")
         wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), timeout=60,
                    what="the run's task to start its child process")
         pids = [int(p) for p in pid_file.read_text().split()]
@@ -255,7 +273,7 @@ def test_a_flow_that_does_not_load_fails_at_once_with_the_reason(
             hello()
     ''')
     (tmp_path / "flows.py").write_text("import a_module_that_is_not_installed\n")
-    run_id = caudal(url, "run", "--name", "fragile").stdout.split("ID: ")[1].split()[0]
+    run_id = _start_run(url, "fragile")
 
     started = time.monotonic()
     with AgentProcess(url, "--start-timeout", "120"):
@@ -279,18 +297,8 @@ def test_a_run_process_that_dies_before_running_fails_at_once_with_its_output(
     broken = tmp_path / "broken"
     (broken / "click").mkdir(parents=True)
     (broken / "click" / "__init__.py").write_text("raise ImportError('click is broken here')\n")
-    register_flow_file(url, tmp_path, f'''
-        from caudal import Flow, task
-        from caudal.run_configs import LocalRun
-
-        @task
-        def hello():
-            return 1
-
-        with Flow("no-start", run_config=LocalRun(env={{"PYTHONPATH": {str(broken)!r}}})) as flow:
-            hello()
-    ''')
-    run_id = caudal(url, "run", "--name", "no-start").stdout.split("ID: ")[1].split()[0]
+    _register_hello(url, tmp_path, "no-start", broken)
+    run_id = _start_run(url, "no-start")
 
     with AgentProcess(url):
         run = wait_until(lambda: _finished(api, run_id), timeout=60, what="the run to fail")
@@ -309,18 +317,8 @@ def test_a_run_that_never_reaches_running_is_failed_after_the_start_timeout(
     # sitecustomize runs at interpreter start: this one never lets the process get further.
     (hang / "sitecustomize.py").write_text("import time\nprint('stuck at start', flush=True)\n"
                                            "time.sleep(600)\n")
-    register_flow_file(url, tmp_path, f'''
-        from caudal import Flow, task
-        from caudal.run_configs import LocalRun
-
-        @task
-        def hello():
-            return 1
-
-        with Flow("hangs", run_config=LocalRun(env={{"PYTHONPATH": {str(hang)!r}}})) as flow:
-            hello()
-    ''')
-    run_id = caudal(url, "run", "--name", "hangs").stdout.split("ID: ")[1].split()[0]
+    _register_hello(url, tmp_path, "hangs", hang)
+    run_id = _start_run(url, "hangs")
 
     with AgentProcess(url, "--start-timeout", "3"):
         run = wait_until(lambda: _finished(api, run_id), timeout=60, what="the run to fail")
@@ -337,7 +335,7 @@ def test_sigterm_hands_running_runs_back_after_the_grace_period(
     register_flow_file(url, tmp_path, SLOW_FLOW.format(seconds=300))
     mark_dir = tmp_path / "marks"
     mark_dir.mkdir()
-    run_id = caudal(url, "run", "--name", "slow").stdout.split("ID: ")[1].split()[0]
+    run_id = _start_run(url, "slow")
 
     agent = AgentProcess(url, "--grace", "1", env={"MARK_DIR": str(mark_dir)}).start()
     try:
@@ -360,7 +358,7 @@ def test_why_says_an_agent_is_at_its_limit(server_process, tmp_path: Path) -> No
     register_flow_file(url, tmp_path, SLOW_FLOW.format(seconds=300))
     mark_dir = tmp_path / "marks"
     mark_dir.mkdir()
-    run_ids = [caudal(url, "run", "--name", "slow").stdout.split("ID: ")[1].split()[0]
+    run_ids = [_start_run(url, "slow")
                for _ in range(2)]
     with AgentProcess(url, "--limit", "1", "--grace", "0", name="busy",
                       env={"MARK_DIR": str(mark_dir)}):

@@ -193,6 +193,17 @@ def _no_leftover_run_process(pid_file: Path) -> Iterator[None]:
 # --- (a) the run's process --------------------------------------------------------------------
 
 
+
+def _assert_every_step_succeeded(api: httpx.Client, run_id: str, items: int) -> None:
+    """Every mapped child of 'step' is on the server, Success, and so are its parent (Mapped)
+    and 'total'."""
+    task_runs = api.get(f"/api/flow-runs/{run_id}/task-runs").json()
+    children = [t for t in task_runs if t["task_name"] == "step" and t["map_index"] >= 0]
+    assert sorted(t["map_index"] for t in children) == list(range(items))
+    assert Counter(t["state"] for t in children) == {"Success": items}
+    assert {t["task_name"]: t["state"] for t in task_runs
+            if t["map_index"] < 0} == {"step": "Mapped", "total": "Success"}
+
 def test_a_run_process_killed_mid_run_is_failed_at_once_and_keeps_every_line(
         server_process, tmp_path: Path) -> None:
     lines = 200
@@ -263,12 +274,7 @@ def test_a_server_killed_mid_run_and_restarted_loses_and_doubles_nothing(
         assert _history(api, run_id) == ["Scheduled", "Submitted", "Running", "Success"]
         assert _count_report(_numbered(api, run_id), items) == _all_once(items)
 
-        task_runs = api.get(f"/api/flow-runs/{run_id}/task-runs").json()
-        children = [t for t in task_runs if t["task_name"] == "step" and t["map_index"] >= 0]
-        assert sorted(t["map_index"] for t in children) == list(range(items))
-        assert Counter(t["state"] for t in children) == {"Success": items}
-        assert {t["task_name"]: t["state"] for t in task_runs
-                if t["map_index"] < 0} == {"step": "Mapped", "total": "Success"}
+        _assert_every_step_succeeded(api, run_id, items)
         # Every task-run state stored once: all children went through the same states,
         # and no task run through one state twice.
         histories = _task_state_histories(database_url, run_id)
@@ -309,12 +315,7 @@ def test_an_agent_killed_mid_run_leaves_its_run_to_finish_and_report(
     assert _state_time(api, run_id, "Success") > killed_at
     assert _history(api, run_id) == ["Scheduled", "Submitted", "Running", "Success"]
     assert _count_report(_numbered(api, run_id), items) == _all_once(items)
-    task_runs = api.get(f"/api/flow-runs/{run_id}/task-runs").json()
-    children = [t for t in task_runs if t["task_name"] == "step" and t["map_index"] >= 0]
-    assert sorted(t["map_index"] for t in children) == list(range(items))
-    assert Counter(t["state"] for t in children) == {"Success": items}
-    assert {t["task_name"]: t["state"] for t in task_runs
-            if t["map_index"] < 0} == {"step": "Mapped", "total": "Success"}
+    _assert_every_step_succeeded(api, run_id, items)
     # The run's process sent everything itself and exited: nothing waits in its spool.
     from caudal.utilities.processes import alive
 
