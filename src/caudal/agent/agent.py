@@ -138,13 +138,12 @@ class Agent:
             "seconds_since_loop": round(time.monotonic() - self.last_tick, 1),
         }
 
-    def run(self, max_runs: int | None = None, until_idle: bool = False) -> None:
+    def run(self, max_runs: int | None = None) -> None:
         """Register, then claim and supervise until ``stop()``.
 
         Args:
             max_runs: stop claiming after launching this many runs, and return once they
-                are settled (``caudal up --once``, tests).
-            until_idle: with ``max_runs``, also return when nothing is running.
+                are settled (the hidden ``--max-runs`` option, for trying an agent out).
         """
         self._register()
         self.launcher.prepare(self._base_env())
