@@ -11,7 +11,6 @@ run is alive and learns from the answer when the run was cancelled.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import threading
@@ -217,8 +216,9 @@ def execute_flow_run(flow_run_id: str, client: Client | None = None) -> int:
     except Exception as exc:
         logger.error("Flow run '%s': could not load flow '%s' from its storage:\n%s",
                      run.name, version.name, traceback.format_exc())
-        return execution.finish("Failed", f"Could not load flow '{version.name}' from its "
-                                f"storage: {type(exc).__name__}: {exc}") or 1
+        execution.finish("Failed", f"Could not load flow '{version.name}' from its storage: "
+                                   f"{type(exc).__name__}: {exc}")
+        return 1
     try:
         client.set_flow_run_state(run.id, "Running", version=run.version,
                                   message="Running flow.")
@@ -269,6 +269,3 @@ def _final(state: State) -> tuple[str, str]:
                 "not available yet, so the run ends here.")
     return type(state).__name__, "" if state.message is None else str(state.message)
 
-
-def _level_name(level: int) -> str:
-    return logging.getLevelName(level)
