@@ -19,6 +19,16 @@ from caudal.engine.state import ResultBase
 from caudal.exceptions import ResultNotImplementedError
 from caudal.utilities.logging import get_logger
 
+_LOGGERS: dict[str, Any] = {}
+
+
+def _logger(name: str) -> Any:
+    """``get_logger(name)``, looked up once: a result writes on every checkpointed task."""
+    found = _LOGGERS.get(name)
+    if found is None:
+        found = _LOGGERS[name] = get_logger(name)
+    return found
+
 __all__ = ["NoResult", "NoResultType", "Result", "ResultNotImplementedError"]
 
 Location = str | Callable[..., str]
@@ -64,7 +74,7 @@ class Result(ResultBase):
 
     @property
     def logger(self) -> Any:
-        return get_logger(type(self).__name__)
+        return _logger(type(self).__name__)
 
     def __eq__(self, other: object) -> bool:
         if type(self) is not type(other):
