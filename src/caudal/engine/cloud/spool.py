@@ -229,10 +229,11 @@ class _File:
 class SpoolReader:
     """Ships a spool directory's unacknowledged records, in each file's order.
 
-    ``ship_once`` sends everything that is whole now and returns how many records the server
-    acknowledged; errors reaching the server propagate (nothing is marked as sent), and
-    batches the server refuses as invalid (or for a run that no longer exists) are dropped
-    with a note on standard error, so one bad record never holds back the rest.
+    ``ship_once`` sends everything that is whole now, window by window, and returns how many
+    records were acknowledged; errors reaching the server propagate (nothing more is marked as
+    sent). A batch the server refuses as invalid is sent again record by record, and what it
+    still refuses, or what is for a run that no longer exists, is dropped with a note on
+    standard error (counted in ``dropped``), so one bad record never holds back the rest.
     """
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
