@@ -369,3 +369,47 @@ def test_why_says_an_agent_is_at_its_limit(server_process, tmp_path: Path) -> No
                          timeout=30, interval=0.5, what="the agent to report its runs")
 
     assert "Agent 'busy' is at its limit of 1 run;" in why
+
+
+def test_with_api_keys_required_an_agent_runs_flows_with_its_runner_key(
+        database_url: str, tmp_path: Path) -> None:
+    from fixtures_server import ServerProcess
+
+    def create_key(role: str) -> str:
+        made = caudal("http://unused", "auth", "create-key", "--role", role,
+                      "--database-url", database_url)
+        assert made.returncode == 0, made.stderr
+        return made.stdout.strip()
+
+    admin, runner = create_key("admin"), create_key("runner")
+    with ServerProcess(database_url, "--auth") as server:
+        url = server.url
+        api = httpx.Client(base_url=url, timeout=30, headers={"Authorization": f"Bearer {admin}"})
+        os.environ["CAUDAL_API_KEY"] = admin  # registering and creating runs: the admin
+        register_flow_file(url, tmp_path, '''
+            import caudal
+            from caudal import Flow, task
+
+            @task
+            def greet():
+                caudal.context.logger.info("hello with a key")
+
+            with Flow("keyed") as flow:
+                greet()
+        ''')
+        run_id = _start_run(url, "keyed")
+
+        # Without a key the agent is refused at once, and says so.
+        refused = caudal(url, "agent", "start", "--api", url, "--max-runs", "1",
+                         env={"CAUDAL_API_KEY": ""}, timeout=60)
+        assert refused.returncode == 1
+        assert "API key" in refused.stderr
+        assert "Traceback" not in refused.stderr, refused.stderr
+
+        with AgentProcess(url, "--key", runner, env={"CAUDAL_API_KEY": ""}):
+            run = wait_until(lambda: _finished(api, run_id), timeout=60, what="the run")
+
+        assert run["state"] == "Success", run["state_message"]
+        messages = [line["message"] for line in
+                    api.get(f"/api/flow-runs/{run_id}/logs").json()["items"]]
+        assert "hello with a key" in messages
