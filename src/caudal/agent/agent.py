@@ -108,6 +108,7 @@ class Agent:
         self.started_runs = 0
         self._claimer: threading.Thread | None = None
         self._claiming = False
+        self._env: dict[str, str] = {}
 
     # --- the outside ----------------------------------------------------------------------
 
@@ -146,7 +147,6 @@ class Agent:
                 are settled (the hidden ``--max-runs`` option, for trying an agent out).
         """
         self._register()
-        self.launcher.prepare(self._base_env())
         self._claimer = threading.Thread(target=self._claim_loop, args=(max_runs,),
                                          name="caudal-agent-claims", daemon=True)
         self._claimer.start()
@@ -169,7 +169,7 @@ class Agent:
             if self._stopping.is_set():
                 if shutdown_at is None:
                     shutdown_at = now + self.settings.grace_s
-                    self._say_stopping()
+                    self._heartbeat(stopping=True)
                 # The server answered a waiting claim at once when told the agent stops;
                 # a claim to a server that cannot be reached is not waited for.
                 if not self.runs and (not self._claimer.is_alive()
@@ -227,31 +227,27 @@ class Agent:
                     raise SystemExit(1) from None
                 attempt += 1
         self.agent_id = agent.id
+        # What every run process gets names this agent: made once per registration.
+        self._env = self._base_env()
+        self.launcher.prepare(self._env)
         labels = ", ".join(self.settings.labels) or "none"
         logger.info("Agent '%s' registered (id %s, labels [%s], limit %d); waiting for runs "
                     "from %s.", self.settings.name, agent.id, labels, self.settings.limit,
                     self.client.api_server)
 
-    def _say_stopping(self) -> None:
-        """Tell the server that this agent stops, so that its claim waiting there returns
-        now and takes nothing (best effort: a server away learns it from the claim's
-        closed connection)."""
-        try:
-            self._call("saying it stops", self.client.update_agent_heartbeat, self.agent_id,
-                       running=self.running, limit=self.settings.limit, stopping=True)
-        except ClientError as exc:
-            logger.warning("Agent '%s' could not tell the server it stops: %s",
-                           self.settings.name, exc)
-
-    def _heartbeat(self) -> None:
+    def _heartbeat(self, stopping: bool | None = None) -> None:
+        """Tell the server the agent is alive, with its runs and limit; with ``stopping``,
+        that it stops, so that its claim waiting there returns now and takes nothing (best
+        effort: a server away learns it from the claim's closed connection)."""
         try:
             self._call("heartbeat", self.client.update_agent_heartbeat, self.agent_id,
-                       running=self.running, limit=self.settings.limit)
+                       running=self.running, limit=self.settings.limit, stopping=stopping)
         except ObjectNotFound:
-            self._register()  # the server forgot this agent (a new database): start over
+            if not stopping:
+                self._register()  # the server forgot this agent (a new database): start over
         except ClientError as exc:
             if not isinstance(exc, ServerUnavailable):
-                logger.warning("Agent heartbeat refused: %s", exc)
+                logger.warning("Agent '%s': heartbeat refused: %s", self.settings.name, exc)
 
     # --- claiming -------------------------------------------------------------------------
 
@@ -321,7 +317,7 @@ class Agent:
             if not os.path.isdir(working_dir):
                 raise FileNotFoundError(f"the run config's working directory '{working_dir}' "
                                         "does not exist on this agent's machine")
-        return LaunchSpec(flow_run_id=run.id, env=self._base_env(), run_env=run_env,
+        return LaunchSpec(flow_run_id=run.id, env=self._env, run_env=run_env,
                           working_dir=working_dir, run_config=dict(run_config),
                           command=[sys.executable, "-m", "caudal", "execute", "flow-run", run.id])
 

@@ -106,8 +106,9 @@ class LocalLauncher(Launcher):
 
     A run would wait for a new interpreter to import caudal (a few hundred milliseconds), so
     the launcher keeps ``warm`` processes started ahead: each has loaded the engine, the
-    client and the storages, and waits for the agent to hand it a run (its id, the run
-    config's ``env`` and ``working_dir``, on its standard input). A run whose ``env`` sets
+    client and the storages, and waits for the agent to hand it a run (its id, on its
+    standard input; it applies the run config's ``env`` and ``working_dir`` itself, as every
+    run process does). A run whose ``env`` sets
     variables read when an interpreter starts (``PYTHON*``, ``LD_*``, ``CAUDAL*``) gets a
     fresh process instead.
 
@@ -125,7 +126,9 @@ class LocalLauncher(Launcher):
         self._ready: list[tuple[subprocess.Popen[bytes], Path]] = []
 
     def prepare(self, env: dict[str, str]) -> None:
-        self._env = dict(env)
+        if env != self._env:  # started for another agent id: replaced
+            self.close()
+            self._env = dict(env)
         self._fill()
 
     def close(self) -> None:
@@ -169,8 +172,7 @@ class LocalLauncher(Launcher):
             if process.poll() is not None:  # it died waiting (its output says why)
                 output.unlink(missing_ok=True)
                 continue
-            order = {"flow_run_id": spec.flow_run_id, "env": spec.run_env,
-                     "working_dir": spec.working_dir}
+            order = {"flow_run_id": spec.flow_run_id}
             try:
                 assert process.stdin is not None
                 process.stdin.write(json.dumps(order).encode() + b"\n")

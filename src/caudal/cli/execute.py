@@ -43,14 +43,10 @@ def flow_run(flow_run_id: str | None, from_stdin: bool, api_url: str | None,
 
 
 def _assignment() -> str | None:
-    """Wait for the agent to hand this warm process a run; apply its environment and working
-    directory as a fresh process would have started with them. None at end of input."""
+    """Wait for the agent to hand this warm process a run; its id, or None at end of input."""
     import importlib
     import json
-    import os
     import sys
-
-    from caudal.configuration import update_environment
 
     # What every run needs, loaded while the process waits rather than once a run is due.
     for module in ("caudal.core.flow", "caudal.core.task", "caudal.engine.flow_run",
@@ -62,10 +58,5 @@ def _assignment() -> str | None:
     line = sys.stdin.readline()
     if not line.strip():
         return None
-    order = json.loads(line)
-    update_environment(order.get("env") or {})
-    working_dir = order.get("working_dir")
-    if working_dir:
-        os.chdir(working_dir)
-        sys.path.insert(0, os.getcwd())  # as 'python -m' puts the start directory first
-    return str(order["flow_run_id"])
+    # The run config's env and working directory are applied by execute_flow_run.
+    return str(json.loads(line)["flow_run_id"])

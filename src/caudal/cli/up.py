@@ -85,7 +85,7 @@ def _wait_registered(agent: _Child, timeout: float = 60) -> None:
                                f"{agent.tail()}")
 
 
-def _register(url: str, project: str, paths: tuple[str, ...], env: dict[str, str]) -> None:
+def _register(url: str, project: str, paths: tuple[str, ...]) -> None:
     from caudal.client import Client
     from caudal.configuration import child_environment
     from caudal.exceptions import ClientError
@@ -99,7 +99,7 @@ def _register(url: str, project: str, paths: tuple[str, ...], env: dict[str, str
                 raise
     for path in paths:
         done = subprocess.run([sys.executable, "-m", "caudal", "register", "--project", project,
-                               "--path", path], env={**env, **registering})
+                               "--path", path], env=registering)
         if done.returncode != 0:
             raise click.ClickException(f"Registering '{path}' failed (see above).")
 
@@ -184,7 +184,7 @@ def up(port: int, database_url: str | None, paths: tuple[str, ...], project: str
         _wait_healthy(server, url)
         click.echo(f"Server:   {url}  (API docs {url}/docs; log {server.log_path})")
         if paths:
-            _register(url, project, paths, env)
+            _register(url, project, paths)
         agent_args = ["agent", "start", "--api", url, "--name", "local"]
         for label in labels:
             agent_args += ["--label", label]

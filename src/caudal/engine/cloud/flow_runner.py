@@ -112,7 +112,9 @@ def load_flow(version: FlowVersion) -> Flow:
 
 
 def apply_run_config(run_config: dict[str, Any] | None) -> None:
-    """Set the run config's environment variables and working directory in this process.
+    """Set the run config's environment variables and working directory in this process,
+    as a process started with them would have them (the directory first on ``sys.path``):
+    a run process started ahead of its run (an agent's warm process) gets them this way.
 
     Raises:
         FileNotFoundError: the working directory does not exist.
@@ -126,6 +128,8 @@ def apply_run_config(run_config: dict[str, Any] | None) -> None:
         except OSError as exc:
             raise FileNotFoundError(f"The run config's working directory '{working_dir}' "
                                     f"cannot be used: {exc.strerror}.") from exc
+        if sys.path[:1] != [os.getcwd()]:
+            sys.path.insert(0, os.getcwd())
 
 
 class _Run:
