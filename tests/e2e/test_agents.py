@@ -99,8 +99,15 @@ def test_a_scheduled_flow_runs_by_itself(server_process, tmp_path: Path) -> None
     assert {(t["task_name"], t["state"]) for t in task_runs} == {("extract", "Success"),
                                                                ("load", "Success"),
                                                                ("n", "Success")}
-    # Backend runs checkpoint: each task's result has a location.
-    assert all(t["result_location"] for t in task_runs), task_runs
+    # Backend runs checkpoint: each task's result has a location it can be read back from
+    # (tasks' values in one pack file for the run's process; a parameter's in its location).
+    from caudal.engine.results import LocalPackResult
+
+    location = {t["task_name"]: t["result_location"] for t in task_runs}
+    assert location["n"] == "3"
+    assert LocalPackResult().read(location["extract"]).value == [0, 1, 2]
+    assert LocalPackResult().read(location["load"]).value == 3
+    assert location["extract"].split("@")[0] == location["load"].split("@")[0]
     messages = [line["message"] for line in
                 api.get(f"/api/flow-runs/{run['id']}/logs", params={"limit": 500})
                 .json()["items"]]

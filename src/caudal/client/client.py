@@ -422,10 +422,11 @@ class Client:
         data = self._call("GET", f"/api/flow-runs/{flow_run_id}/task-runs")
         return self._parse(list[TaskRun], data, "task runs")
 
-    def set_task_run_states(self, batch: list[dict[str, Any]],
+    def set_task_run_states(self, batch: list[dict[str, Any]] | bytes,
                             idempotency_key: str | None = None) -> int:
-        """Send a batch of task-run states (dicts with ``TaskRunState``'s keys); return how
-        many the server wrote (for a batch whose key it has seen: how many it wrote then).
+        """Send a batch of task-run states (dicts with ``TaskRunState``'s keys, or ``bytes``
+        holding them as a JSON array already); return how many the server wrote (for a batch
+        whose key it has seen: how many it wrote then).
 
         The dicts go as they are, with no model built per item: runners send thousands.
         A sender that may send the same batch again later (a spool) gives it a key of its
@@ -441,12 +442,13 @@ class Client:
 
     # --- logs ---------------------------------------------------------------------------------
 
-    def write_run_logs(self, logs: list[dict[str, Any]],
+    def write_run_logs(self, logs: list[dict[str, Any]] | bytes,
                        idempotency_key: str | None = None) -> int:
         """Send a batch of log lines (dicts with ``LogLine``'s keys: ``flow_run_id``,
         ``timestamp``, ``level``, ``message`` and optionally ``task_slug``, ``map_index``,
-        ``name``); return how many the server wrote (for a batch whose key it has seen: how
-        many it wrote then). ``idempotency_key`` as for ``set_task_run_states``.
+        ``name``; or ``bytes`` holding them as a JSON array already); return how many the
+        server wrote (for a batch whose key it has seen: how many it wrote then).
+        ``idempotency_key`` as for ``set_task_run_states``.
         """
         if not logs:
             return 0

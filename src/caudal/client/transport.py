@@ -111,8 +111,11 @@ def encode_json(value: Any) -> bytes:
     """JSON bytes for a request body of plain data, datetimes and wire models.
 
     Hot paths (log and task-state batches) send lists of plain dicts; this encodes them in one
-    pass, with no model per item.
+    pass, with no model per item. ``bytes`` are JSON already encoded (a run's spool forwards
+    its records so) and go as they are.
     """
+    if isinstance(value, bytes):
+        return value
     return json.dumps(value, default=_json_default, separators=(",", ":")).encode()
 
 

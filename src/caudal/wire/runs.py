@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, with_config
+from typing_extensions import NotRequired, TypedDict
 
 from caudal.wire._base import INT32, JsonObject, Label, LongName, Model, Name, Timestamp
 
@@ -77,17 +78,22 @@ class FlowRun(Model):
     created: datetime
 
 
-class TaskRunState(Model):
-    """One task run's new state, as the runner reports it in a batch."""
+@with_config(ConfigDict(extra="forbid"))
+class TaskRunState(TypedDict):
+    """One task run's new state, as the runner reports it in a batch.
 
-    flow_run_id: str = Field(max_length=100)
-    task_slug: str = Field(min_length=1, max_length=500)
-    map_index: int = Field(default=-1, ge=-1, le=INT32)
-    task_name: LongName | None = None
-    state: str = Field(min_length=1, max_length=50)
-    message: str | None = Field(default=None, max_length=100_000)
-    timestamp: Timestamp | None = None
-    result_location: str | None = Field(default=None, max_length=4000)
+    A plain dict, not a model: batches hold thousands (see ``wire.logs.LogLine``).
+    ``map_index`` is -1 (not mapped) when left out.
+    """
+
+    flow_run_id: Annotated[str, Field(max_length=100)]
+    task_slug: Annotated[str, Field(min_length=1, max_length=500)]
+    map_index: NotRequired[Annotated[int, Field(ge=-1, le=INT32)]]
+    task_name: NotRequired[LongName | None]
+    state: Annotated[str, Field(min_length=1, max_length=50)]
+    message: NotRequired[Annotated[str | None, Field(max_length=100_000)]]
+    timestamp: NotRequired[Timestamp | None]
+    result_location: NotRequired[Annotated[str | None, Field(max_length=4000)]]
 
 
 class TaskRunStatesResult(Model):

@@ -221,7 +221,7 @@ def test_a_forked_worker_writes_its_own_file_and_both_are_shipped(
     with Client(server_url) as client:
         SpoolReader(tmp_path).ship_once(client)
 
-    assert len(list(tmp_path.glob("*.jsonl"))) == 2
+    assert len(list(tmp_path.glob("*.spool"))) == 2
     assert sorted(_messages(api, run_id)) == ["line 0", "line 1", "line 2"]
 
 
@@ -231,9 +231,9 @@ def test_the_final_state_goes_last_and_a_line_cut_by_a_kill_is_not_sent(
     writer = SpoolWriter(tmp_path)
     writer.append(LOG, _line(run_id, 0))
     writer.append(FLOW, {"flow_run_id": run_id, "state": "Success", "message": "done"})
-    (spool_file,) = tmp_path.glob("*.jsonl")
+    (spool_file,) = tmp_path.glob("*.spool")
     with open(spool_file, "a") as handle:  # a process killed in the middle of a write
-        handle.write(json.dumps({"q": 3, "k": LOG, "r": _line(run_id, 9)})[:30])
+        handle.write(("L3\t" + json.dumps(_line(run_id, 9)))[:30])
 
     with Client(server_url) as client:
         shipped = SpoolReader(tmp_path).ship_once(client)

@@ -104,10 +104,11 @@ def load_flow(version: FlowVersion) -> Flow:
     storage = Storage.from_serialized(version.storage)
     flow = storage.get_flow(version.name)
     if flow.result is None:
-        # As Prefect's backend runs: results go where the storage says, else to local files.
-        from caudal.engine.results import LocalResult
+        # As Prefect's backend runs: results go where the storage says, else to local files
+        # (one pack per process rather than one file per task: see LocalPackResult).
+        from caudal.engine.results import LocalPackResult
 
-        flow.result = storage.result if storage.result is not None else LocalResult()
+        flow.result = storage.result if storage.result is not None else LocalPackResult()
     return flow
 
 

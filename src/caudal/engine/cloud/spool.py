@@ -1,21 +1,23 @@
 """The spool: a run's task states and log lines, kept on disk until the server has them.
 
 A backend run never sends a record straight to the server. ``SpoolWriter.append`` writes it
-as one JSON line to a file of the run's spool directory (``CAUDAL_HOME/spool/<flow run id>``)
-and returns: a task never waits for the network. ``Shipper`` reads the files from where the
+as one line to a file of the run's spool directory (``CAUDAL_HOME/spool/<flow run id>``) and
+returns: a task never waits for the network. ``Shipper`` reads the files from where the
 server's last acknowledgement left off and sends their records in batches; only what the
 server acknowledged is marked as sent (in a ``.ack`` file beside each spool file). If the
 run's process dies, whatever it wrote is still in its files, and the agent ships it.
 
 Each process writing to the spool has a file of its own (a forked executor worker opens its
-own), and each record a sequence number in its file. Records are sent by window: the next
-records of a file, up to ``MAX_BATCH`` (a window ends before the final state, which goes
-alone). Before a window is sent, its last sequence number is written beside the file, so the
-window never changes, even for a reader that starts again after a crash; its task states go
-in one request and its log lines in another, each with an ``Idempotency-Key`` made of the
-file, the window's first sequence number and the kind. A window sent again, after a lost
-answer or by the agent after the run's process died, is the same two batches to the server,
-which stores each once.
+own), and each record a sequence number in its file. A line is the record's kind (``S``
+state, ``L`` log line, ``F`` final state), its sequence number, a tab and the record as
+JSON: the reader forwards that JSON to the server as it is, never decoding it, so shipping
+costs the run next to nothing. Records are sent by window: the next records of a file, up to
+``MAX_BATCH`` (a window ends before the final state, which goes alone). Before a window is
+sent, its last sequence number is written beside the file, so the window never changes, even
+for a reader that starts again after a crash; its task states go in one request and its log
+lines in another, each with an ``Idempotency-Key`` made of the file, the window's first
+sequence number and the kind. A window sent again, after a lost answer or by the agent after
+the run's process died, is the same two batches to the server, which stores each once.
 
 This module imports nothing from the engine or the network: the agent uses it to ship what a
 dead run left, and any object with the client's two batch calls can receive the records.
@@ -31,7 +33,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,8 +45,14 @@ STATE = "state"
 FLOW = "flow"
 """The flow run's final state (``flow_run_id``, ``state``, ``message``): the spool's last
 record, so that the run ends on the server only after everything it reported."""
-SUFFIX = ".jsonl"
+SUFFIX = ".spool"
 ACK_SUFFIX = ".ack"
+_MARK = {STATE: "S", LOG: "L", FLOW: "F"}
+"""The first character of a line, by kind."""
+_KIND = {ord(mark): kind for kind, mark in _MARK.items()}
+_ENCODER = json.JSONEncoder(default=str, separators=(",", ":"))
+ACK_WIDTH = 120
+"""Bytes of an ``.ack`` file: rewritten in place, always this long (padded with spaces)."""
 MAX_BATCH = 2000
 """Records in one batch at most."""
 MAX_BATCH_BYTES = 4_000_000
@@ -105,16 +112,18 @@ class SpoolWriter:
         self._seq = 0
 
     def append(self, kind: str, record: dict[str, Any]) -> None:
-        """Write one record (``LOG`` or ``STATE``) to the spool."""
-        if "message" in record and isinstance(record["message"], str):
-            record["message"] = _cut(record["message"])
+        """Write one record (``LOG``, ``STATE`` or ``FLOW``) to the spool."""
+        message = record.get("message")
+        if isinstance(message, str) and len(message) > MAX_MESSAGE:
+            record["message"] = _cut(message)
+        body = _ENCODER.encode(record)
+        mark = _MARK[kind]
         with self._lock:
             if self._pid != os.getpid():
                 self._open()
             self._seq += 1
-            line = json.dumps({"q": self._seq, "k": kind, "r": record}, default=str)
-            os.write(self._fd, line.encode() + b"\n")
-        if self.on_append is not None and os.getpid() == self._owner:
+            os.write(self._fd, f"{mark}{self._seq}\t{body}\n".encode())
+        if self.on_append is not None and self._pid == self._owner:
             self.on_append()
 
     def close(self) -> None:
@@ -128,23 +137,27 @@ class SpoolWriter:
 class BatchSink(Protocol):
     """Where shipped records go: ``caudal.Client`` is one."""
 
-    def write_run_logs(self, logs: list[dict[str, Any]],
+    def write_run_logs(self, logs: list[dict[str, Any]] | bytes,
                        idempotency_key: str | None = None) -> int: ...
 
-    def set_task_run_states(self, batch: list[dict[str, Any]],
+    def set_task_run_states(self, batch: list[dict[str, Any]] | bytes,
                             idempotency_key: str | None = None) -> int: ...
 
     def set_flow_run_state(self, flow_run_id: str, state: Any, version: int | None = None,
                            message: str | None = None) -> Any: ...
 
 
-@dataclass
 class _Record:
-    seq: int
-    kind: str
-    body: dict[str, Any]
-    end: int
-    """The file offset just past this record's line."""
+    """One whole line of a spool file: its record's JSON is kept as it was written."""
+
+    __slots__ = ("seq", "kind", "body", "end")
+
+    def __init__(self, seq: int, kind: str, body: bytes, end: int) -> None:
+        self.seq = seq
+        self.kind = kind
+        self.body = body
+        self.end = end
+        """The file offset just past this record's line."""
 
 
 class _File:
@@ -158,7 +171,7 @@ class _File:
         self.window: int | None = None
         """The last sequence number of the window being sent (None: none is)."""
         try:
-            acked = json.loads(self.ack_path.read_text())
+            acked = json.loads(self.ack_path.read_bytes())
             self.offset, self.seq = int(acked["offset"]), int(acked["seq"])
             window = acked.get("window")
             self.window = None if window is None else int(window)
@@ -175,20 +188,24 @@ class _File:
                 data = handle.read()
         except FileNotFoundError:
             return self._buffer
+        # Whole lines only: the last one may be being written (or was cut by a kill).
+        whole = data[:data.rfind(b"\n") + 1]
         position = self._read_to
-        for line in data.splitlines(keepends=True):
-            if not line.endswith(b"\n"):
-                break  # being written (or cut by a kill): read it when it is whole
-            position += len(line)
+        buffer = self._buffer
+        for line in whole.split(b"\n")[:-1]:
+            position += len(line) + 1
+            tab = line.find(b"\t")
+            kind = _KIND.get(line[0]) if line else None
             try:
-                item = json.loads(line)
-                self._buffer.append(_Record(int(item["q"]), item["k"], item["r"], position))
-            except (ValueError, KeyError, TypeError):
-                # A line no writer could have made whole (a disk full mid-line): skip it.
+                if kind is None or tab < 0:
+                    raise ValueError
+                buffer.append(_Record(int(line[1:tab]), kind, line[tab + 1:], position))
+            except ValueError:
+                # A line no writer could have made (a disk full mid-line): skip it.
                 print(f"caudal: skipped an unreadable line in spool file {self.path}",
                       file=sys.stderr)
         self._read_to = position
-        return self._buffer
+        return buffer
 
     def next_window(self) -> list[_Record]:
         """The records to send next, the same ones however often it is asked until they are
@@ -216,10 +233,14 @@ class _File:
         self._write_ack()
 
     def _write_ack(self) -> None:
-        temporary = self.ack_path.with_suffix(".ack-new")
-        temporary.write_text(json.dumps({"offset": self.offset, "seq": self.seq,
-                                         "window": self.window}))
-        os.replace(temporary, self.ack_path)
+        # Rewritten in place, in one write of a fixed length: no new file per window (making
+        # files is what a busy disk is slowest at).
+        text = json.dumps({"offset": self.offset, "seq": self.seq, "window": self.window})
+        fd = os.open(self.ack_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.pwrite(fd, text.encode().ljust(ACK_WIDTH), 0)
+        finally:
+            os.close(fd)
 
     @property
     def key_prefix(self) -> str:
@@ -270,13 +291,13 @@ class SpoolReader:
     def _send(self, sink: BatchSink, spool_file: _File, window: list[_Record]) -> None:
         key = f"{spool_file.key_prefix}:{window[0].seq}"
         if window[0].kind == FLOW:
-            final = window[0].body
+            final = json.loads(window[0].body)
 
-            def send_final(bodies: list[dict[str, Any]], idempotency_key: str) -> Any:
+            def send_final(batch: bytes, idempotency_key: str) -> Any:
                 return sink.set_flow_run_state(final["flow_run_id"], final["state"],
                                                message=final.get("message"))
 
-            self._deliver(FLOW, [final], send_final, key)
+            self._deliver(FLOW, [window[0].body], send_final, key)
         else:
             # States first: a log line never names a task run the server has not seen.
             for kind, send in ((STATE, sink.set_task_run_states), (LOG, sink.write_run_logs)):
@@ -285,14 +306,15 @@ class SpoolReader:
                     self._deliver(kind, bodies, send, f"{key}:{kind}")
         spool_file.acknowledge(window)
 
-    def _deliver(self, kind: str, bodies: list[dict[str, Any]], send: Any, key: str) -> None:
-        """Send one batch. A batch the server refuses as such (not for being away) would be
-        refused again: a batch with an invalid record is sent again one record at a time,
-        and what is still refused is dropped with a note."""
+    def _deliver(self, kind: str, bodies: list[bytes], send: Any, key: str) -> None:
+        """Send one batch (the records' JSON, joined into an array as they are). A batch the
+        server refuses as such (not for being away) would be refused again: a batch with an
+        invalid record is sent again one record at a time, and what is still refused is
+        dropped with a note."""
         from caudal.exceptions import ClientError, ServerUnavailable
 
         try:
-            send(bodies, idempotency_key=key)
+            send(b"[" + b",".join(bodies) + b"]", idempotency_key=key)
         except ServerUnavailable:
             raise
         except ClientError as exc:
@@ -324,7 +346,7 @@ def _next_window(records: list[_Record]) -> list[_Record]:
     for record in records:
         if record.kind == FLOW or len(window) >= MAX_BATCH:
             break
-        size += len(record.body.get("message") or "") + 200
+        size += len(record.body)
         if window and size > MAX_BATCH_BYTES:
             break
         window.append(record)

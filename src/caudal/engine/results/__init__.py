@@ -27,6 +27,7 @@ from caudal.engine.results.constant import ConstantResult
 from caudal.engine.results.fsspec import FSSpecResult
 from caudal.engine.results.gcs import GCSResult
 from caudal.engine.results.local import LocalResult
+from caudal.engine.results.pack import LocalPackResult
 from caudal.engine.results.prefect import PrefectResult
 from caudal.engine.results.s3 import S3Result
 
@@ -34,6 +35,7 @@ __all__ = [
     "ConstantResult",
     "FSSpecResult",
     "GCSResult",
+    "LocalPackResult",
     "LocalResult",
     "NoResult",
     "NoResultType",

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from caudal.server.auth import require
@@ -16,7 +17,7 @@ from caudal.wire.auth import Role
 from caudal.wire.errors import ApiError
 
 __all__ = ["ADMIN", "AUTH_ERRORS", "RUNNER", "VIEWER", "database", "error", "json_response",
-           "query_name", "write"]
+           "query_name", "refuse_nul", "write"]
 
 T = TypeVar("T")
 
@@ -31,6 +32,26 @@ async def write(request: Request, service: Callable[..., T], *args: Any, **kwarg
     its wait for the database never holds a thread that reads need, and a deadlock it loses
     is run again instead of reaching the caller."""
     return await request.app.state.writes.run(service, *args, **kwargs)
+
+
+async def refuse_nul(request: Request, items: list[dict[str, Any]]) -> None:
+    """Refuse a batch (plain dicts, validated without a model per item, so without the
+    models' own check) whose text holds a NUL character, as a model would refuse it.
+
+    JSON can only carry NUL as the escape ``\\u0000``: the items are searched only when
+    the body holds one.
+
+    Raises:
+        RequestValidationError: the items and fields that hold one (422).
+    """
+    if b"\\u0000" not in await request.body():
+        return
+    errors = [{"type": "value_error", "loc": ("body", index),
+               "msg": f"Value error, '{name}' must not contain NUL characters", "input": None}
+              for index, item in enumerate(items) for name, value in item.items()
+              if isinstance(value, str) and "\x00" in value]
+    if errors:
+        raise RequestValidationError(errors)
 
 
 VIEWER = Depends(require(Role.VIEWER))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Depends, Header, Request
 
-from caudal.server.api.deps import AUTH_ERRORS, RUNNER, database, error, write
+from caudal.server.api.deps import AUTH_ERRORS, RUNNER, database, error, refuse_nul, write
 from caudal.server.db.engine import Database
 from caudal.server.services import logs
 from caudal.wire.logs import LogLine, LogsResult
@@ -21,6 +21,6 @@ async def write_logs(request: Request, body: list[LogLine] = Body(max_length=100
 
     A batch sent again with the same ``Idempotency-Key`` header (its answer was lost) is
     acknowledged with the first answer's count and not written twice."""
-    written = await write(request, logs.write_logs, db, [line.model_dump() for line in body],
-                          idempotency_key)
+    await refuse_nul(request, body)  # type: ignore[arg-type]
+    written = await write(request, logs.write_logs, db, body, idempotency_key)
     return LogsResult(written=written)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Body, Depends, Header, Request
 
-from caudal.server.api.deps import AUTH_ERRORS, RUNNER, database, error, write
+from caudal.server.api.deps import AUTH_ERRORS, RUNNER, database, error, refuse_nul, write
 from caudal.server.db.engine import Database
 from caudal.server.services import task_runs
 from caudal.wire.runs import TaskRunState, TaskRunStatesResult
@@ -23,6 +23,6 @@ async def write_task_run_states(request: Request,
 
     A batch sent again with the same ``Idempotency-Key`` header (its answer was lost) is
     acknowledged with the first answer's count and not written twice."""
-    written = await write(request, task_runs.write_task_run_states, db,
-                          [s.model_dump() for s in body], idempotency_key)
+    await refuse_nul(request, body)  # type: ignore[arg-type]
+    written = await write(request, task_runs.write_task_run_states, db, body, idempotency_key)
     return TaskRunStatesResult(written=written)
