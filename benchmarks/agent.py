@@ -26,9 +26,11 @@ from a flow file written for the case, as a user would. Each case prints one JSO
 `throughput` and `latency` also give the CPU time per run of the run processes (the agent's
 reaped children), the agent and the server, which a busy machine does not inflate the way it
 does wall times. `chain` and `map` start the server with its access log and count the batch
-requests the run sent. Each line also carries the Python version, the machine's CPU count, its
-1-minute load just before the case (other work on a shared machine slows every figure here),
-and the commit with the source files changed since (this checkout may hold work in progress).
+requests the run sent; they give the server's CPU time from the run's creation to its final
+state, and the run process's (its imports included, as it was started ahead). Each line
+also carries the Python version, the machine's CPU count, its 1-minute load just before the
+case (other work on a shared machine slows every figure here), and the commit with the
+source files changed since (this checkout may hold work in progress).
 By default the children write bytecode caches to a temporary folder, as an installed caudal
 has them, even where PYTHONDONTWRITEBYTECODE is set (`--pyc inherit` to keep the environment).
 """
@@ -630,10 +632,14 @@ def through_agent_case(name: str, source: str) -> Callable[[Stack, argparse.Name
         flow_id = stack.register(text, f"{name}_flow.py")
         local = baseline(stack, stack.work / f"{name}_flow.py")
         stack.start_agent()
+        server_cpu, run_cpu = stack.server_cpu_s(), stack.agent_cpu_s(children=True)
         created_local = time.time()
         run = stack.create_run(flow_id)
         final = stack.wait_finished(run["id"], args.timeout, interval=0.05)
         seen_final = time.time()
+        server_cpu = stack.server_cpu_s() - server_cpu
+        time.sleep(0.5)  # the run process exits and is reaped by its agent
+        run_cpu = stack.agent_cpu_s(children=True) - run_cpu
         # Counted at once: the run must not read final before everything it reported is in.
         task_runs = stack.task_runs(run["id"])
         log_lines = stack.log_count(run["id"])
@@ -659,6 +665,7 @@ def through_agent_case(name: str, source: str) -> Callable[[Stack, argparse.Name
             "agent_created_to_final_seen_s": round(seen_final - created_local, 3),
             "agent_created_to_running_s": round(at.get("Running", float("nan"))
                                                 - ts(final["created"]), 3),
+            "server_cpu_s": round(server_cpu, 2), "run_process_cpu_s": round(run_cpu, 2),
             "flow_run_s": round(local["wall_s"], 3), "flow_run_state": local["state"],
             "ratio": round(running_s / local["wall_s"], 2),
             "task_runs": len(task_runs), "task_runs_final": final_task_runs,

@@ -357,7 +357,8 @@ class TaskRunner:
         stored: Result | None = None
         if checkpoint and value is not None:
             try:
-                stored = result.write(value, **self._format_kwargs(inputs))
+                kwargs = self._format_kwargs(inputs) if result.templated else {}
+                stored = result.write(value, **kwargs)
             except ResultNotImplementedError:
                 pass  # the base Result keeps values in memory: nothing to write
             except Exception as exc:

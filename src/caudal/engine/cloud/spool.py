@@ -27,16 +27,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sys
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["FLOW", "LOG", "STATE", "Shipper", "SpoolReader", "SpoolWriter", "spool_dir"]
+__all__ = ["FLOW", "LOG", "STATE", "Shipper", "SpoolReader", "SpoolWriter", "iso_utc",
+           "json_string", "spool_dir"]
 
 LOG = "log"
 """A log line (``wire.logs.LogLine``)."""
@@ -47,18 +51,18 @@ FLOW = "flow"
 record, so that the run ends on the server only after everything it reported."""
 SUFFIX = ".spool"
 ACK_SUFFIX = ".ack"
-_MARK = {STATE: "S", LOG: "L", FLOW: "F"}
-"""The first character of a line, by kind."""
-_KIND = {ord(mark): kind for kind, mark in _MARK.items()}
-_ENCODER = json.JSONEncoder(default=str, separators=(",", ":"))
-ACK_WIDTH = 120
-"""Bytes of an ``.ack`` file: rewritten in place, always this long (padded with spaces)."""
 MAX_BATCH = 2000
 """Records in one batch at most."""
 MAX_BATCH_BYTES = 4_000_000
-"""Bytes of records in one batch at most (about; one record may pass it alone)."""
+"""Bytes of records in one batch at most (one record may pass it alone)."""
 MAX_MESSAGE = 100_000
 """Characters of a message kept; longer ones are cut with a note of how much was cut."""
+ACK_WIDTH = 160
+"""Bytes of an ``.ack`` file: rewritten in place, always this long (padded with spaces)."""
+_MARK = {STATE: "S", LOG: "L", FLOW: "F"}
+"""The first character of a line, by kind."""
+_ENCODER = json.JSONEncoder(default=str, separators=(",", ":"))
+_PREFIX = re.compile(rb"[SLF](\d+)\t")
 
 
 def spool_dir(home: str | os.PathLike[str], flow_run_id: str) -> Path:
@@ -66,10 +70,42 @@ def spool_dir(home: str | os.PathLike[str], flow_run_id: str) -> Path:
     return Path(home).expanduser() / "spool" / flow_run_id
 
 
-def _cut(message: str) -> str:
+def cut(message: str) -> str:
+    """``message``, cut to ``MAX_MESSAGE`` characters with a note of how much was cut."""
     if len(message) <= MAX_MESSAGE:
         return message
     return message[:MAX_MESSAGE - 60] + f"... [{len(message) - MAX_MESSAGE + 60} characters cut]"
+
+
+json_string: Callable[[str], str] = encode_basestring_ascii
+"""``text`` as a JSON string (quoted, escaped, ASCII): records are written as JSON text
+directly, a few microseconds cheaper than a dict given to ``json.dumps``."""
+
+
+_second: tuple[int, str] = (-1, "")
+
+
+def iso_utc(timestamp: float) -> str:
+    """A POSIX timestamp as ISO 8601 in UTC (``2026-12-06T10:33:06.108881+00:00``), the
+    date and time formatted once per second."""
+    global _second
+    whole = int(timestamp)
+    second, text = _second
+    if whole != second:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _second = (whole, text)
+    return f"{text}.{int((timestamp - whole) * 1_000_000):06d}+00:00"
+
+
+_writers: weakref.WeakSet[SpoolWriter] = weakref.WeakSet()
+
+
+def _writers_after_fork() -> None:
+    for writer in list(_writers):
+        writer._forked()
+
+
+os.register_at_fork(after_in_child=_writers_after_fork)
 
 
 class SpoolWriter:
@@ -78,19 +114,18 @@ class SpoolWriter:
     Every record is written with one ``write`` call before ``append`` returns, so a record
     appended is on disk (in the page cache) even if the process is killed the next moment.
     A process forked from the writer's (a process pool) gets a file of its own on its first
-    append. ``on_append`` is called after each append in the process that made the writer
-    (the shipper's wake-up).
+    append, and so does one the writer is sent to pickled. ``on_append`` is called after each
+    append in the process that made the writer (the shipper's wake-up).
     """
 
     def __init__(self, directory: str | os.PathLike[str],
                  on_append: Callable[[], None] | None = None) -> None:
         self.directory = Path(directory)
         self.on_append = on_append
-        self._owner = os.getpid()
         self._lock = threading.Lock()
-        self._pid = -1
         self._fd = -1
         self._seq = 0
+        _writers.add(self)
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to another process (a pool's worker): it opens a file of its own there.
@@ -98,6 +133,15 @@ class SpoolWriter:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["directory"])  # type: ignore[misc]
+
+    def _forked(self) -> None:
+        # In a forked child: the parent's file, lock and shipper are not this process's.
+        if self._fd >= 0:
+            os.close(self._fd)
+        self._fd = -1
+        self._seq = 0
+        self._lock = threading.Lock()
+        self.on_append = None
 
     @property
     def appended(self) -> int:
@@ -108,30 +152,32 @@ class SpoolWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{os.getpid()}-{uuid.uuid4().hex[:12]}{SUFFIX}"
         self._fd = os.open(self.directory / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        self._pid = os.getpid()
         self._seq = 0
 
     def append(self, kind: str, record: dict[str, Any]) -> None:
         """Write one record (``LOG``, ``STATE`` or ``FLOW``) to the spool."""
         message = record.get("message")
         if isinstance(message, str) and len(message) > MAX_MESSAGE:
-            record["message"] = _cut(message)
-        body = _ENCODER.encode(record)
+            record["message"] = cut(message)
+        self.append_json(kind, _ENCODER.encode(record))
+
+    def append_json(self, kind: str, body: str) -> None:
+        """Write one record given as JSON text (one line: no raw newline, as ``json.dumps``
+        and ``json_string`` write it), its message already cut."""
         mark = _MARK[kind]
         with self._lock:
-            if self._pid != os.getpid():
+            if self._fd < 0:
                 self._open()
             self._seq += 1
             os.write(self._fd, f"{mark}{self._seq}\t{body}\n".encode())
-        if self.on_append is not None and self._pid == self._owner:
+        if self.on_append is not None:
             self.on_append()
 
     def close(self) -> None:
         with self._lock:
-            if self._fd >= 0 and self._pid == os.getpid():
+            if self._fd >= 0:
                 os.close(self._fd)
             self._fd = -1
-            self._pid = -1
 
 
 class BatchSink(Protocol):
@@ -147,17 +193,44 @@ class BatchSink(Protocol):
                            message: str | None = None) -> Any: ...
 
 
-class _Record:
-    """One whole line of a spool file: its record's JSON is kept as it was written."""
+class _Window:
+    """Whole lines of a spool file that go together, sorted by kind: the task states' and
+    log lines' JSON as written (or the final state's, alone), the first and last sequence
+    numbers, and the file offset just past them."""
 
-    __slots__ = ("seq", "kind", "body", "end")
+    __slots__ = ("states", "logs", "final", "count", "first", "last", "end")
 
-    def __init__(self, seq: int, kind: str, body: bytes, end: int) -> None:
-        self.seq = seq
-        self.kind = kind
-        self.body = body
-        self.end = end
-        """The file offset just past this record's line."""
+    def __init__(self, lines: list[bytes], start: int, seq: int) -> None:
+        self.states: list[bytes] = []
+        self.logs: list[bytes] = []
+        self.final: bytes | None = None
+        size = count = 0
+        for line in lines:  # one pass, no per-line regex: a window has thousands
+            kind = line[:1]
+            if kind == b"F":
+                if count == 0:  # the final state goes alone
+                    self.final = line.partition(b"\t")[2]
+                    size, count = len(line) + 1, 1
+                break  # ... and nothing goes with it
+            if kind == b"S":
+                self.states.append(line.partition(b"\t")[2])
+            elif kind == b"L":
+                self.logs.append(line.partition(b"\t")[2])
+            # Any other line no writer made whole (a disk full mid-line): it is skipped.
+            size += len(line) + 1
+            count += 1
+        self.count = count
+        self.end = start + size
+        self.first = self.last = seq + 1
+        if count:
+            found = _PREFIX.match(lines[0])
+            self.first = int(found[1]) if found else seq + 1
+            found = _PREFIX.match(lines[count - 1])
+            self.last = int(found[1]) if found else self.first + count - 1
+
+    @property
+    def unreadable(self) -> int:
+        return self.count - len(self.states) - len(self.logs) - (self.final is not None)
 
 
 class _File:
@@ -167,75 +240,85 @@ class _File:
         self.path = path
         self.ack_path = path.with_suffix(ACK_SUFFIX)
         self.offset = 0
+        """The file offset just past the last acknowledged line."""
         self.seq = 0
-        self.window: int | None = None
-        """The last sequence number of the window being sent (None: none is)."""
+        """The last acknowledged sequence number."""
+        self.window_end: int | None = None
+        """The end offset of the window being sent (None: none is)."""
         try:
             acked = json.loads(self.ack_path.read_bytes())
             self.offset, self.seq = int(acked["offset"]), int(acked["seq"])
-            window = acked.get("window")
-            self.window = None if window is None else int(window)
+            window_end = acked.get("window_end")
+            self.window_end = None if window_end is None else int(window_end)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
-        self._buffer: list[_Record] = []
-        self._read_to = self.offset
+        self._data = b""
+        """Whole lines read from ``offset`` on, not yet acknowledged."""
 
-    def read(self) -> list[_Record]:
-        """The records not yet acknowledged (complete lines only)."""
+    def _read(self) -> bytes:
+        """The unacknowledged whole lines (about ``MAX_BATCH_BYTES`` or more of them)."""
+        if len(self._data) >= MAX_BATCH_BYTES:
+            return self._data
         try:
             with open(self.path, "rb") as handle:
-                handle.seek(self._read_to)
-                data = handle.read()
+                handle.seek(self.offset + len(self._data))
+                more = handle.read(MAX_BATCH_BYTES)
+                while b"\n" not in more and len(more) % MAX_BATCH_BYTES == 0 and more:
+                    chunk = handle.read(MAX_BATCH_BYTES)  # a line longer than a read
+                    if not chunk:
+                        break
+                    more += chunk
         except FileNotFoundError:
-            return self._buffer
+            return self._data
         # Whole lines only: the last one may be being written (or was cut by a kill).
-        whole = data[:data.rfind(b"\n") + 1]
-        position = self._read_to
-        buffer = self._buffer
-        for line in whole.split(b"\n")[:-1]:
-            position += len(line) + 1
-            tab = line.find(b"\t")
-            kind = _KIND.get(line[0]) if line else None
-            try:
-                if kind is None or tab < 0:
-                    raise ValueError
-                buffer.append(_Record(int(line[1:tab]), kind, line[tab + 1:], position))
-            except ValueError:
-                # A line no writer could have made (a disk full mid-line): skip it.
-                print(f"caudal: skipped an unreadable line in spool file {self.path}",
-                      file=sys.stderr)
-        self._read_to = position
-        return buffer
+        whole = more.rfind(b"\n") + 1
+        if whole:
+            self._data += more[:whole]
+        return self._data
 
-    def next_window(self) -> list[_Record]:
-        """The records to send next, the same ones however often it is asked until they are
+    def pending(self) -> int:
+        """How many whole lines are not acknowledged."""
+        count = 0
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                while chunk := handle.read(1 << 20):
+                    count += chunk.count(b"\n")
+        except FileNotFoundError:
+            pass
+        return count
+
+    def next_window(self) -> _Window | None:
+        """The lines to send next, the same ones however often it is asked until they are
         acknowledged (the window's end is written down before they are sent)."""
-        records = self.read()
-        if not records:
-            return []
-        if self.window is not None:
-            window = [r for r in records if r.seq <= self.window]
-            if window and window[-1].seq == self.window:
-                return window
-            # Its records are not all here (a cut last line): send what is whole, as before.
-        window = _next_window(records)
-        self.window = window[-1].seq
+        data = self._read()
+        if not data:
+            return None
+        if self.window_end is not None:
+            # Sent before (perhaps by a process that died since): the same lines again, or
+            # what is whole of them if its last line was cut.
+            size = self.window_end - self.offset
+            return _Window(data[:size].split(b"\n")[:-1], self.offset, self.seq)
+        # Up to MAX_BATCH lines and about MAX_BATCH_BYTES (at least one line).
+        end = data.rfind(b"\n", 0, MAX_BATCH_BYTES) + 1 or data.index(b"\n") + 1
+        lines = data[:end].split(b"\n", MAX_BATCH)
+        del lines[-1]  # the rest, or the empty string after the last newline
+        window = _Window(lines, self.offset, self.seq)
+        self.window_end = window.end
         self._write_ack()
         return window
 
-    def acknowledge(self, records: list[_Record]) -> None:
-        if not records:
-            return
-        last = records[-1]
-        del self._buffer[:len(records)]
-        self.offset, self.seq = last.end, last.seq
-        self.window = None
+    def acknowledge(self, window: _Window) -> None:
+        self._data = self._data[window.end - self.offset:]
+        self.offset, self.seq = window.end, window.last
+        self.window_end = None
         self._write_ack()
 
     def _write_ack(self) -> None:
         # Rewritten in place, in one write of a fixed length: no new file per window (making
         # files is what a busy disk is slowest at).
-        text = json.dumps({"offset": self.offset, "seq": self.seq, "window": self.window})
+        text = json.dumps({"offset": self.offset, "seq": self.seq,
+                           "window_end": self.window_end})
         fd = os.open(self.ack_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             os.pwrite(fd, text.encode().ljust(ACK_WIDTH), 0)
@@ -275,35 +358,38 @@ class SpoolReader:
 
     def pending(self) -> int:
         """How many whole records are not yet acknowledged."""
-        return sum(len(f.read()) for f in self._scan())
+        return sum(f.pending() for f in self._scan())
 
     def ship_once(self, sink: BatchSink) -> int:
         shipped = 0
         for spool_file in self._scan():
             while True:
                 window = spool_file.next_window()
-                if not window:
+                if window is None:
                     break
                 self._send(sink, spool_file, window)
-                shipped += len(window)
+                shipped += window.count
         return shipped
 
-    def _send(self, sink: BatchSink, spool_file: _File, window: list[_Record]) -> None:
-        key = f"{spool_file.key_prefix}:{window[0].seq}"
-        if window[0].kind == FLOW:
-            final = json.loads(window[0].body)
+    def _send(self, sink: BatchSink, spool_file: _File, window: _Window) -> None:
+        key = f"{spool_file.key_prefix}:{window.first}"
+        if window.unreadable:
+            print(f"caudal: skipped {window.unreadable} unreadable line(s) in spool file "
+                  f"{spool_file.path}", file=sys.stderr)
+        if window.final is not None:
+            final = json.loads(window.final)
 
             def send_final(batch: bytes, idempotency_key: str) -> Any:
                 return sink.set_flow_run_state(final["flow_run_id"], final["state"],
                                                message=final.get("message"))
 
-            self._deliver(FLOW, [window[0].body], send_final, key)
+            self._deliver(FLOW, [window.final], send_final, key)
         else:
             # States first: a log line never names a task run the server has not seen.
-            for kind, send in ((STATE, sink.set_task_run_states), (LOG, sink.write_run_logs)):
-                bodies = [r.body for r in window if r.kind == kind]
-                if bodies:
-                    self._deliver(kind, bodies, send, f"{key}:{kind}")
+            if window.states:
+                self._deliver(STATE, window.states, sink.set_task_run_states, f"{key}:{STATE}")
+            if window.logs:
+                self._deliver(LOG, window.logs, sink.write_run_logs, f"{key}:{LOG}")
         spool_file.acknowledge(window)
 
     def _deliver(self, kind: str, bodies: list[bytes], send: Any, key: str) -> None:
@@ -334,23 +420,6 @@ class SpoolReader:
     def remove(self) -> None:
         """Delete the spool directory (once everything in it was acknowledged)."""
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def _next_window(records: list[_Record]) -> list[_Record]:
-    """The records that go together next: up to ``MAX_BATCH`` and about ``MAX_BATCH_BYTES``,
-    ending before a final state (which goes alone)."""
-    if records[0].kind == FLOW:
-        return records[:1]
-    size = 0
-    window: list[_Record] = []
-    for record in records:
-        if record.kind == FLOW or len(window) >= MAX_BATCH:
-            break
-        size += len(record.body)
-        if window and size > MAX_BATCH_BYTES:
-            break
-        window.append(record)
-    return window
 
 
 class Shipper:
@@ -385,7 +454,8 @@ class Shipper:
         return self
 
     def wake(self) -> None:
-        self._wake.set()
+        if not self._wake.is_set():  # called on every append: setting costs a lock
+            self._wake.set()
 
     def _loop(self) -> None:
         backoff = 0.5

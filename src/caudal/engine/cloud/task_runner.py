@@ -7,10 +7,10 @@ location goes with the state, so that a restart can read the value back.
 
 from __future__ import annotations
 
-import datetime
+import time
 from typing import Any
 
-from caudal.engine.cloud.spool import STATE, SpoolWriter
+from caudal.engine.cloud.spool import STATE, SpoolWriter, cut, iso_utc, json_string
 from caudal.engine.state import State
 from caudal.engine.task_runner import TaskRunner
 from caudal.utilities.context import context as _context
@@ -19,20 +19,17 @@ __all__ = ["CloudTaskRunner", "state_record"]
 
 
 def state_record(flow_run_id: str, task_slug: str, map_index: int | None, task_name: str,
-                 state: State) -> dict[str, Any]:
-    """A task-run state as the server's batch of states takes it."""
-    stored = getattr(state, "stored_result", None)
-    location = getattr(stored, "location", None)
-    return {
-        "flow_run_id": flow_run_id,
-        "task_slug": task_slug,
-        "map_index": -1 if map_index is None else int(map_index),
-        "task_name": task_name,
-        "state": type(state).__name__,
-        "message": None if state.message is None else str(state.message),
-        "timestamp": datetime.datetime.now(datetime.UTC).isoformat(),
-        "result_location": str(location) if location else None,
-    }
+                 state: State, timestamp: float | None = None) -> str:
+    """A task-run state as JSON text, as the server's batch of states takes it
+    (``wire.runs.TaskRunState``)."""
+    location = getattr(getattr(state, "stored_result", None), "location", None)
+    message = state.message
+    return (f'{{"flow_run_id":{json_string(flow_run_id)},"task_slug":{json_string(task_slug)},'
+            f'"map_index":{-1 if map_index is None else int(map_index)},'
+            f'"task_name":{json_string(task_name)},"state":"{type(state).__name__}",'
+            f'"message":{"null" if message is None else json_string(cut(str(message)))},'
+            f'"timestamp":"{iso_utc(time.time() if timestamp is None else timestamp)}",'
+            f'"result_location":{json_string(str(location)) if location else "null"}}}')
 
 
 class CloudTaskRunner(TaskRunner):
@@ -53,7 +50,7 @@ class CloudTaskRunner(TaskRunner):
         spool = self.spool
         flow_run_id = _context.get("flow_run_id")
         if spool is not None and flow_run_id:
-            spool.append(STATE, state_record(
+            spool.append_json(STATE, state_record(
                 flow_run_id, _context.get("task_slug") or self.task.slug,
                 _context.get("map_index"), self.task.name, new))
         return new

@@ -8,7 +8,6 @@ the value and the final location, so one configured Result serves every task run
 
 from __future__ import annotations
 
-import copy
 import datetime
 import uuid
 from collections.abc import Callable
@@ -89,7 +88,18 @@ class Result(ResultBase):
 
     def copy(self) -> Result:
         """A shallow copy, to change without touching this one."""
-        return copy.copy(self)
+        # What copy.copy does for a plain object, without its generic protocol: a result is
+        # copied for every checkpointed task.
+        new = object.__new__(type(self))
+        new.value, new.location = self.value, self.location  # ResultBase's slots
+        new.__dict__.update(self.__dict__)
+        return new
+
+    @property
+    def templated(self) -> bool:
+        """Whether writing fills a location template (or callable) with the run's values;
+        without one, ``write`` needs no keywords."""
+        return self.location is not None or self._formatter is not None
 
     def with_location(self, location: Location | None) -> Result:
         """A copy whose location is ``location``: a template string, a callable returning

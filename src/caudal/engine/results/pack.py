@@ -54,12 +54,15 @@ class _Pack:
         return f"{self.path}@{offset}+{len(data)}"
 
 
-_packs: dict[tuple[int, str], _Pack] = {}
+_packs: dict[str, _Pack] = {}
+"""This process's open packs, by folder."""
 _packs_lock = threading.Lock()
 
 
 def _forget_packs() -> None:  # a forked process writes packs of its own
     global _packs_lock
+    for pack in _packs.values():
+        os.close(pack._fd)
     _packs.clear()
     _packs_lock = threading.Lock()
 
@@ -68,13 +71,12 @@ os.register_at_fork(after_in_child=_forget_packs)
 
 
 def _pack(folder: str) -> _Pack:
-    key = (os.getpid(), folder)
-    pack = _packs.get(key)
+    pack = _packs.get(folder)
     if pack is None:
         with _packs_lock:
-            pack = _packs.get(key)
+            pack = _packs.get(folder)
             if pack is None:
-                pack = _packs[key] = _Pack(folder)
+                pack = _packs[folder] = _Pack(folder)
     return pack
 
 
@@ -98,7 +100,7 @@ class LocalPackResult(LocalResult):
     def write(self, value_: Any, **kwargs: Any) -> Result:
         """Append ``value_`` to this process's pack, or, for a result with a location
         template, write it to the file the template names (as ``LocalResult``)."""
-        if self.location is not None or self._formatter is not None:
+        if self.templated:
             return super().write(value_, **kwargs)
         new = self.copy()
         new.value = value_
