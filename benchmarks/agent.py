@@ -653,12 +653,15 @@ def through_agent_case(name: str, source: str) -> Callable[[Stack, argparse.Name
         final_task_runs = sum(n for s, n in by_state.items() if s in TASK_FINAL)
         # Task runs' end times are the run process's own clock: when the engine was done.
         task_ends = [ts(t["end_time"]) for t in task_runs if t.get("end_time")]
+        task_starts = [ts(t["start_time"]) for t in task_runs if t.get("start_time")]
         complete = (final_task_runs == len(task_runs) == local["task_runs"]
                     and log_lines >= local["log_lines"])
         line: Line = {
             "size": size, "state": final["state"],
             **({} if final["state"] == "Success" else {"state_message": final["state_message"]}),
             "agent_running_to_final_s": round(running_s, 3),
+            "agent_running_to_first_task_start_s": round(
+                min(task_starts, default=float("nan")) - at.get("Running", float("nan")), 3),
             "agent_running_to_last_task_end_s": round(max(task_ends, default=float("nan"))
                                                       - at.get("Running", float("nan")), 3),
             "agent_created_to_final_s": round(ended - ts(final["created"]), 3),

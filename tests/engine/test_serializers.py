@@ -26,6 +26,14 @@ def test_pickle_serializer_round_trips_a_lambda():
     assert s.deserialize(s.serialize(lambda x: x + 1))(1) == 2
 
 
+@pytest.mark.parametrize("value", [0, -7, 2**80, 1.5, float("inf"), "", "caf\u00e9" * 999,
+                                   b"\x00raw", True, None])
+def test_pickle_serializer_writes_plain_values_as_cloudpickle_does(value):
+    # Results written before (and by Prefect) are read back the same way.
+    assert PickleSerializer().serialize(value) == cloudpickle.dumps(value)
+    assert PickleSerializer().deserialize(cloudpickle.dumps(value)) == value
+
+
 def test_pickle_serializer_reads_base64_pickles_of_old_prefect_versions():
     old = base64.b64encode(cloudpickle.dumps({"a": 1}))
 

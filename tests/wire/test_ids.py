@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
@@ -47,3 +48,12 @@ def test_server_keys_task_runs_by_the_same_rule(api: httpx.Client) -> None:
 
     assert {r["id"] for r in rows} == {task_run_id(run_id, "extract-1", None),
                                        task_run_id(run_id, "load-1", 2)}
+
+
+def test_ids_stay_the_uuid5_that_rows_already_stored_are_keyed_by() -> None:
+    namespace = uuid.UUID("4f0c6f2e-64b4-4a55-9b56-0c1c2d1e3f40")
+    for run_id, slug, index in [("run-1", "extract-1", None), ("9b1d-…", "café-2", 7),
+                                (str(uuid.uuid4()), "load\u200b-1", 2**31 - 1)]:
+        stored = uuid.uuid5(namespace, f"{run_id}\0{slug}\0{-1 if index is None else index}")
+        assert task_run_id(run_id, slug, index) == str(stored)
+        assert uuid.UUID(task_run_id(run_id, slug, index)).version == 5

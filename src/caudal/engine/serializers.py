@@ -12,6 +12,7 @@ import datetime
 import importlib
 import io
 import json
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,9 @@ __all__ = [
     "PickleSerializer",
     "Serializer",
 ]
+
+_SCALARS = frozenset({int, float, str, bytes, bool, type(None)})
+"""Types pickled alike by pickle and cloudpickle (protocol 5)."""
 
 
 class Serializer:
@@ -60,6 +64,10 @@ class PickleSerializer(Serializer):
     """
 
     def serialize(self, value: Any) -> bytes:
+        if type(value) in _SCALARS:
+            # The same bytes cloudpickle writes for these, without its pickler's set-up (a
+            # backend run checkpoints every task, and many return a number or a path).
+            return pickle.dumps(value, protocol=5)
         import cloudpickle  # loaded on first use: building a flow should not pay for it
 
         return cloudpickle.dumps(value)

@@ -9,6 +9,7 @@ Names are normalised (NFC, surrounding whitespace stripped) so that look-alikes 
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from datetime import datetime
@@ -128,7 +129,13 @@ def normalize_name(value: str) -> str:
 def _normalize_input(value: Any) -> Any:
     # Before pydantic's own check, so that the length limit applies to the name as stored
     # (NFC can lengthen a name); anything not text is left to pydantic to refuse.
-    return normalize_name(value) if isinstance(value, str) else value
+    return _normalized(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized(value: str) -> str:
+    # Batches of task states name the same few tasks thousands of times.
+    return normalize_name(value)
 
 
 Timestamp = Annotated[datetime, AfterValidator(_check_time)]

@@ -5,11 +5,13 @@ Plain functions on the standard library (no pydantic), so the engine's hot path 
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 __all__ = ["task_run_id"]
 
 _TASK_RUNS = uuid.UUID("4f0c6f2e-64b4-4a55-9b56-0c1c2d1e3f40")
+_NAMESPACE = _TASK_RUNS.bytes
 
 
 def task_run_id(flow_run_id: str, task_slug: str, map_index: int | None = -1) -> str:
@@ -26,4 +28,10 @@ def task_run_id(flow_run_id: str, task_slug: str, map_index: int | None = -1) ->
         False
     """
     index = -1 if map_index is None else map_index
-    return str(uuid.uuid5(_TASK_RUNS, f"{flow_run_id}\0{task_slug}\0{index}"))
+    # uuid.uuid5, spelled out: one per task run on both sides, and a third of the cost.
+    name = f"{flow_run_id}\0{task_slug}\0{index}".encode()
+    digest = bytearray(hashlib.sha1(_NAMESPACE + name).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

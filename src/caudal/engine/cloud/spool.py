@@ -425,21 +425,23 @@ class SpoolReader:
 class Shipper:
     """A background thread that ships a spool while the run goes on.
 
-    It wakes when a record is appended (``wake``), waits ``linger_s`` so that records arriving
-    together go in one batch, and ships. When the server cannot be reached it keeps the
+    It wakes when a record is appended (``wake``) and ships. Woken after a quiet spell, it
+    first waits ``linger_s`` so that records arriving together go in one batch; woken by
+    records appended while it was shipping (a busy run), it ships them at once, so that the
+    server takes a busy run's records while the run goes on, not all at its end. When the server cannot be reached it keeps the
     records and tries again, waiting longer each time (up to ``max_backoff_s``); one line on
     standard error says so, and one more when the server is back. ``flush`` waits until
     everything appended so far is acknowledged.
     """
 
-    def __init__(self, reader: SpoolReader, sink: BatchSink, linger_s: float = 0.1,
+    def __init__(self, reader: SpoolReader, sink: BatchSink, linger_s: float = 0.02,
                  max_backoff_s: float = 5.0) -> None:
         self.reader = reader
         self.sink = sink
         self.linger_s = linger_s
         self.max_backoff_s = max_backoff_s
         self._wake = threading.Event()
-        self._hurry = False
+        self._hurry = threading.Event()
         self._stop = threading.Event()
         self._idle = threading.Condition()
         self._requested = 0
@@ -459,13 +461,14 @@ class Shipper:
 
     def _loop(self) -> None:
         backoff = 0.5
+        quiet = True
         while not self._stop.is_set():
             self._wake.wait()
             if self._stop.is_set():
                 break
-            if not self._hurry:  # a flush waits: no lingering for more records
-                time.sleep(self.linger_s)
-            self._hurry = False
+            if quiet:  # a flush that waits cuts the lingering short
+                self._hurry.wait(self.linger_s)
+            self._hurry.clear()
             # Cleared before the flushes asked for are counted: one asked for after that
             # sets the event again and gets a pass of its own.
             self._wake.clear()
@@ -480,6 +483,7 @@ class Shipper:
                 backoff = min(backoff * 2, self.max_backoff_s)
                 continue
             backoff = 0.5
+            quiet = not self._wake.is_set()  # else records came while it shipped
             with self._idle:
                 self._done = max(self._done, target)
                 self._idle.notify_all()
@@ -510,7 +514,7 @@ class Shipper:
         with self._idle:
             self._requested += 1
             ticket = self._requested
-        self._hurry = True
+        self._hurry.set()
         self._wake.set()
         with self._idle:
             while self._done < ticket:
@@ -524,6 +528,7 @@ class Shipper:
 
     def stop(self) -> None:
         self._stop.set()
+        self._hurry.set()
         self._wake.set()
         self._thread.join(timeout=5)
 

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import operator
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.engine import URL
 
-from caudal.server.db.models import sqlite_text
+from caudal.server.db.models import UTCDateTime, sqlite_text
 
 __all__ = ["AFTER_COMMIT", "CommitOutcomeUnknown", "Database", "default_sqlite_url",
            "normalize_url"]
@@ -94,6 +94,8 @@ class Database:
         """Called with what a transaction recorded under ``AFTER_COMMIT`` in its connection's
         ``info``, once it has committed (the app announces run changes this way)."""
         self._write_lock = threading.Lock()
+        self._compiled: dict[tuple[int, tuple[str, ...]], tuple[str, list[str], Any]] = {}
+        """SQLite: SQL compiled by ``execute_rows``, by statement and parameter keys."""
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             if self.url.database and self.url.database != ":memory:":
@@ -292,13 +294,37 @@ class Database:
         if self.is_sqlite:
             placeholders = ", ".join("?" for _ in columns)
             sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
-            values = [tuple(_as_sqlite(row[c]) for c in columns) for row in rows]
-            conn.exec_driver_sql(sql, values)
+            conn.exec_driver_sql(sql, _sqlite_values(table, columns, rows))
             return
         cursor = conn.connection.driver_connection.cursor()
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
+
+    def execute_rows(self, conn: Connection, statement: Any, rows: list[dict[str, Any]]) -> None:
+        """Run an INSERT (an upsert too) for many rows, every one with the keys of the first.
+
+        On SQLite the statement is compiled once for those keys and the driver runs it for
+        every row, skipping SQLAlchemy's per-row parameter processing (as ``append_rows``);
+        keep ``statement`` (build it once), since its compiled SQL is kept by it. PostgreSQL
+        takes the rows through SQLAlchemy, in batches of many rows per statement.
+        """
+        if not rows:
+            return
+        if not self.is_sqlite:
+            conn.execute(statement, rows)
+            return
+        columns = tuple(rows[0])
+        compiled = self._compiled.get((id(statement), columns))
+        if compiled is None:
+            done = statement.compile(dialect=conn.dialect, column_keys=list(columns))
+            order = list(done.positiontup or ())
+            if sorted(order) != sorted(columns):
+                raise ValueError(f"The statement takes parameters {order}, not {columns}.")
+            compiled = (str(done), order, statement)  # the statement kept: its id stays its own
+            self._compiled[(id(statement), columns)] = compiled
+        sql, order, table = compiled[0], compiled[1], compiled[2].table
+        conn.exec_driver_sql(sql, _sqlite_values(table, order, rows))
 
     @property
     def skip_locked(self) -> dict[str, Any]:
@@ -319,8 +345,23 @@ def _chain(error: BaseException | None) -> list[BaseException]:
     return found
 
 
-def _as_sqlite(value: Any) -> Any:
-    return sqlite_text(value) if isinstance(value, datetime) else value
+def _sqlite_values(table: Any, columns: list[str], rows: list[dict[str, Any]]) -> list[Any]:
+    """The rows as the SQLite driver takes them: values in ``columns`` order, the datetime
+    columns' values as the text ``UTCDateTime`` stores (the other values go as they are)."""
+    pick = operator.itemgetter(*columns)
+    times = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, UTCDateTime)]
+    if len(columns) == 1:
+        return [(sqlite_text(pick(row)) if times else pick(row),) for row in rows]
+    if not times:
+        return [pick(row) for row in rows]
+    values = []
+    for row in rows:
+        value = list(pick(row))
+        for i in times:
+            if value[i] is not None:
+                value[i] = sqlite_text(value[i])
+        values.append(tuple(value))
+    return values
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

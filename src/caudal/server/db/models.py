@@ -75,9 +75,11 @@ def sqlite_text(value: datetime | None) -> str | None:
     """How SQLite stores a datetime: naive UTC text (a naive value is taken as UTC)."""
     if value is None:
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(" ", "microseconds")
+    offset = value.utcoffset()
+    if offset:  # shifted to UTC; the zone's suffix is cut below
+        value = value - offset
+    # isoformat with microseconds: 26 characters, then the zone's suffix if any.
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 # Core tables, not ORM classes: the services speak SQL expressions only, and the ORM would

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -44,24 +43,28 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]],
         kind = STATE_KINDS.get(state)
         if kind is None:
             raise Invalid(f"'{state}' is not a state; states are: {', '.join(STATE_KINDS)}.")
-        when: datetime = as_utc(item.get("timestamp") or now)
+        when = item.get("timestamp")
+        when = now if when is None else as_utc(when)
+        message = item.get("message")
         key = (item["flow_run_id"], item["task_slug"], item.get("map_index", -1))
         row = current.get(key)
         if row is None:
-            tid = task_run_id(*key)  # a uuid5 per task run, not per state
             row = current[key] = {
-                "id": tid, "flow_run_id": item["flow_run_id"], "task_slug": item["task_slug"],
-                "map_index": item.get("map_index", -1), "task_name": item.get("task_name"),
-                "start_time": None, "end_time": None, "result_location": None}
-        row.update(state=state, state_message=item.get("message"), state_timestamp=when)
-        if item.get("task_name"):
-            row["task_name"] = item["task_name"]
-        if item.get("result_location"):
-            row["result_location"] = item["result_location"]
+                "id": task_run_id(*key),  # a uuid5 per task run, not per state
+                "flow_run_id": key[0], "task_slug": key[1], "map_index": key[2],
+                "task_name": item.get("task_name"), "state": state, "state_message": message,
+                "state_timestamp": when, "start_time": None, "end_time": None,
+                "result_location": item.get("result_location")}
+        else:
+            row["state"], row["state_message"], row["state_timestamp"] = state, message, when
+            if item.get("task_name"):
+                row["task_name"] = item["task_name"]
+            if item.get("result_location"):
+                row["result_location"] = item["result_location"]
         if state == "Running" and row["start_time"] is None:
             row["start_time"] = when
         row["end_time"] = when if kind is StateKind.FINISHED else None
-        records.append({"task_run_id": row["id"], "state": state, "message": item.get("message"),
+        records.append({"task_run_id": row["id"], "state": state, "message": message,
                         "timestamp": when})
     # Rows are written in key order: two batches touching the same task runs then lock them
     # in the same order, and cannot deadlock on PostgreSQL.
@@ -72,28 +75,35 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]],
             done = record_batch_key(db, conn, batch_key, len(records), now)
             if done is not None:
                 return done
-        statement = db.insert(task_runs)
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["flow_run_id", "task_slug", "map_index"],
-            set_={
-                "state": excluded.state, "state_message": excluded.state_message,
-                "state_timestamp": excluded.state_timestamp,
-                "task_name": _coalesce(excluded.task_name, task_runs.c.task_name),
-                "start_time": _coalesce(task_runs.c.start_time, excluded.start_time),
-                "end_time": excluded.end_time,
-                "result_location": _coalesce(excluded.result_location,
-                                             task_runs.c.result_location),
-            })
-        conn.execute(statement, ordered)
+        db.execute_rows(conn, _upsert(db), ordered)
         db.append_rows(conn, history, records)
     return len(records)
 
 
-def _coalesce(first: Any, second: Any) -> Any:
-    from sqlalchemy import func
+def _upsert(db: Database) -> Any:
+    """The task runs' upsert for ``db``'s dialect, built once (``execute_rows`` keeps its
+    compiled SQL)."""
+    statement = _UPSERTS.get(db.is_sqlite)
+    if statement is None:
+        from sqlalchemy import func
 
-    return func.coalesce(first, second)
+        statement = db.insert(task_runs)
+        excluded = statement.excluded
+        statement = _UPSERTS[db.is_sqlite] = statement.on_conflict_do_update(
+            index_elements=["flow_run_id", "task_slug", "map_index"],
+            set_={
+                "state": excluded.state, "state_message": excluded.state_message,
+                "state_timestamp": excluded.state_timestamp,
+                "task_name": func.coalesce(excluded.task_name, task_runs.c.task_name),
+                "start_time": func.coalesce(task_runs.c.start_time, excluded.start_time),
+                "end_time": excluded.end_time,
+                "result_location": func.coalesce(excluded.result_location,
+                                                 task_runs.c.result_location),
+            })
+    return statement
+
+
+_UPSERTS: dict[bool, Any] = {}
 
 
 def list_task_runs(db: Database, flow_run_id: str) -> list[TaskRunOut]:
