@@ -67,19 +67,27 @@ def flow_run_row(conn: Connection, flow_run_id: str, lock: bool = False) -> Any:
     return row
 
 
-def check_flow_runs_exist(conn: Connection, ids: set[str]) -> None:
+def check_flow_runs_exist(conn: Connection, ids: set[str],
+                          states: bool = False) -> dict[str, str]:
     """Check that a batch's flow runs exist, and keep them from being deleted until the
     transaction ends (``FOR KEY SHARE`` on PostgreSQL; SQLite's write lock does it there),
     so that the batch's rows never point at a run deleted meanwhile.
 
+    With ``states``, their states do not change either until then (``FOR SHARE``: a state
+    change waits for the batch, or the batch for it), so the batch can act on them.
+
+    Returns:
+        Each flow run's state, by id.
+
     Raises:
         NotFound: naming the first flow run of a batch that does not exist."""
-    query = (select(runs.c.id).where(runs.c.id.in_(ids)).order_by(runs.c.id)
-             .with_for_update(read=True, key_share=True))
-    found = set(conn.execute(query).scalars())
-    missing = sorted(ids - found)
+    query = (select(runs.c.id, runs.c.state).where(runs.c.id.in_(ids)).order_by(runs.c.id)
+             .with_for_update(read=True, key_share=not states))
+    found = {row.id: row.state for row in conn.execute(query)}
+    missing = sorted(ids - set(found))
     if missing:
         raise NotFound(f"Flow run '{missing[0]}' does not exist; the batch was not written.")
+    return found
 
 
 def check_parameters(flow: Any, parameters: dict[str, Any]) -> None:

@@ -88,18 +88,31 @@ def write_state(conn: Connection, run: Any, state: str, message: str | None, now
         conn.execute(history.insert(), {"flow_run_id": run.id, "state": state,
                                         "message": message, "timestamp": now})
         record_change(conn, RunChange(run.id, state, message, now))
-        if state in FAILED_STATES or state == "Cancelled":
-            _end_unfinished_task_runs(conn, run.id, state, now)
+        ending = task_run_ending(state)
+        if ending is not None:
+            _end_unfinished_task_runs(conn, run.id, ending, now)
     return bool(changed)
 
 
-def _end_unfinished_task_runs(conn: Connection, flow_run_id: str, state: str,
+def task_run_ending(flow_run_state: str) -> tuple[str, str] | None:
+    """How a flow run in ``flow_run_state`` ends its unfinished task runs: their state and
+    its message; None for a state that does not.
+
+    A flow run that ends Failed or Cancelled while task runs were unfinished (its process
+    died, or was stopped) takes them with it: they end Failed, or Cancelled, saying why. So
+    do task runs that a batch reports unfinished after the flow run ended
+    (``task_runs.write_task_run_states``)."""
+    if flow_run_state in FAILED_STATES:
+        return "Failed", f"The flow run ended {flow_run_state} while this task run was unfinished."
+    if flow_run_state == "Cancelled":
+        return "Cancelled", "The flow run ended Cancelled while this task run was unfinished."
+    return None
+
+
+def _end_unfinished_task_runs(conn: Connection, flow_run_id: str, ending: tuple[str, str],
                               now: datetime) -> None:
-    """A flow run that ends Failed or Cancelled while task runs were unfinished (its process
-    died, or was stopped) takes them with it: they end Failed, or Cancelled, saying why."""
     unfinished = [name for name, kind in STATE_KINDS.items() if kind is not StateKind.FINISHED]
-    ended = "Cancelled" if state == "Cancelled" else "Failed"
-    message = f"The flow run ended {state} while this task run was unfinished."
+    ended, message = ending
     ids = [row.id for row in conn.execute(
         select(task_runs.c.id).where(task_runs.c.flow_run_id == flow_run_id,
                                      task_runs.c.state.in_(unfinished)))]

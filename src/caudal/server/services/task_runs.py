@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from caudal.server.errors import Invalid
 from caudal.server.services.batches import record_batch_key
 from caudal.server.services.common import as_utc, utcnow
 from caudal.server.services.flow_runs import check_flow_runs_exist, flow_run_row
+from caudal.server.services.states import task_run_ending
 from caudal.wire.ids import task_run_id
 from caudal.wire.runs import TaskRun as TaskRunOut
 from caudal.wire.states import STATE_KINDS, StateKind
@@ -69,15 +71,36 @@ def write_task_run_states(db: Database, states: list[dict[str, Any]],
     # Rows are written in key order: two batches touching the same task runs then lock them
     # in the same order, and cannot deadlock on PostgreSQL.
     ordered = [current[key] for key in sorted(current)]
+    written = len(records)
     with db.write() as conn:
-        check_flow_runs_exist(conn, {row["flow_run_id"] for row in ordered})
+        run_states = check_flow_runs_exist(conn, {row["flow_run_id"] for row in ordered},
+                                           states=True)
         if batch_key is not None:
-            done = record_batch_key(db, conn, batch_key, len(records), now)
+            done = record_batch_key(db, conn, batch_key, written, now)
             if done is not None:
                 return done
+        _end_with_ended_runs(ordered, records, run_states, now)
         db.execute_rows(conn, _upsert(db), ordered)
         db.append_rows(conn, history, records)
-    return len(records)
+    return written
+
+
+def _end_with_ended_runs(rows: list[dict[str, Any]], records: list[dict[str, Any]],
+                         run_states: dict[str, str], now: datetime) -> None:
+    """States that arrive after their flow run ended Failed or Cancelled (a batch its dead
+    process sent late) are kept, and an unfinished task run ends with its flow run, as those
+    that were unfinished when it ended did (``states.task_run_ending``)."""
+    endings = {run_id: ending for run_id, state in run_states.items()
+               if (ending := task_run_ending(state)) is not None}
+    if not endings:
+        return
+    for row in rows:
+        ending = endings.get(row["flow_run_id"])
+        if ending is not None and STATE_KINDS[row["state"]] is not StateKind.FINISHED:
+            row.update(state=ending[0], state_message=ending[1], state_timestamp=now,
+                       end_time=now)
+            records.append({"task_run_id": row["id"], "state": ending[0],
+                            "message": ending[1], "timestamp": now})
 
 
 def _upsert(db: Database) -> Any:
