@@ -13,13 +13,18 @@ from caudal.server.db.engine import Database
 
 from ..helpers import build_flow, claim, create_run, extract, register, register_agent
 
-__all__ = ["count_rows", "history_of", "submitted_runs", "versions_of"]
+__all__ = ["count_rows", "history_of", "new_runs", "submitted_runs", "versions_of"]
+
+
+def new_runs(api: httpx.Client, n: int) -> list[str]:
+    """``n`` runs of flow 'etl', due now (Scheduled); their ids."""
+    flow_id = register(api, build_flow())["flow_id"]
+    return [create_run(api, flow_id=flow_id)["id"] for _ in range(n)]
 
 
 def submitted_runs(api: httpx.Client, n: int) -> list[str]:
     """``n`` runs of flow 'etl', all claimed by one agent (Submitted); their ids."""
-    flow_id = register(api, build_flow())["flow_id"]
-    ids = [create_run(api, flow_id=flow_id)["id"] for _ in range(n)]
+    ids = new_runs(api, n)
     agent_id = register_agent(api, "racer")
     taken: list[str] = []
     while len(taken) < n:

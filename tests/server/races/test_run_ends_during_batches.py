@@ -14,7 +14,8 @@ import httpx
 
 from caudal.wire.states import STATE_KINDS, StateKind
 
-from ..helpers import build_flow, create_run, register, set_state
+from ..helpers import set_state
+from .builders import new_runs
 from .crowd import Tally, crowd, http_client
 
 RUNS = 24
@@ -24,8 +25,7 @@ TASK_RUNS = 20
 
 def test_a_run_failed_while_its_task_states_arrive_leaves_none_unfinished(
         api: httpx.Client, server_url: str, project: str) -> None:
-    flow_id = register(api, build_flow())["flow_id"]
-    ids = [create_run(api, flow_id=flow_id)["id"] for _ in range(RUNS)]
+    ids = new_runs(api, RUNS)
     for run_id in ids:
         set_state(api, run_id, "Running")
     tally = Tally()

@@ -14,7 +14,8 @@ from typing import Any
 
 import httpx
 
-from ..helpers import build_flow, create_run, register, register_agent
+from ..helpers import register_agent
+from .builders import new_runs
 from .crowd import Tally, crowd, http_client
 
 RUNS = 300
@@ -26,8 +27,7 @@ STOP_ROUND = 4
 
 def test_claims_racing_a_stopping_heartbeat_lose_no_run(
         api: httpx.Client, server_url: str, project: str) -> None:
-    flow_id = register(api, build_flow())["flow_id"]
-    ids = {create_run(api, flow_id=flow_id)["id"] for _ in range(RUNS)}
+    ids = set(new_runs(api, RUNS))
     agent_id = register_agent(api, "stopping-racer")
     tally = Tally()
     lock = threading.Lock()
