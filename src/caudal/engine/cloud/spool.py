@@ -13,8 +13,8 @@ state, ``L`` log line, ``F`` final state), its sequence number, a tab and the re
 JSON: the reader forwards that JSON to the server as it is, never decoding it, so shipping
 costs the run next to nothing. Records are sent by window: the next records of a file, up to
 ``MAX_BATCH`` (a window ends before the final state, which goes alone). Before a window is
-sent, its last sequence number is written beside the file, so the window never changes, even
-for a reader that starts again after a crash; its task states go in one request and its log
+sent, where it ends is written beside the file, so the window never changes, even for a
+reader that starts again after a crash; its task states go in one request and its log
 lines in another, each with an ``Idempotency-Key`` made of the file, the window's first
 sequence number and the kind. A window sent again, after a lost answer or by the agent after
 the run's process died, is the same two batches to the server, which stores each once.
