@@ -261,7 +261,8 @@ class Client:
                         version_group_id: str | None = None,
                         idempotency_key: str | None = None,
                         scheduled_start_time: datetime.datetime | None = None,
-                        run_name: str | None = None) -> str:
+                        run_name: str | None = None,
+                        parent_flow_run_id: str | None = None) -> str:
         """Create a run of a flow and return its id (Prefect 0.15's signature).
 
         Args:
@@ -276,6 +277,7 @@ class Client:
                 one.
             scheduled_start_time: when the run is due (naive times are UTC); now if None.
             run_name: the run's name; the server picks one if None.
+            parent_flow_run_id: the flow run that starts this one (flows of flows).
 
         Returns:
             The flow run's id.
@@ -297,6 +299,7 @@ class Client:
             "flow_id": flow_id, "parameters": parameters or {}, "context": context or {},
             "labels": None if labels is None else sorted(set(labels)), "run_name": run_name,
             "idempotency_key": idempotency_key, "scheduled_start_time": scheduled_start_time,
+            "parent_flow_run_id": parent_flow_run_id,
         })
         return run.id
 
@@ -339,11 +342,13 @@ class Client:
     def list_flow_runs(self, flow_id: str | None = None, flow_group_id: str | None = None,
                        flow_name: str | None = None, project: str | None = None,
                        states: Iterable[str] | None = None, limit: int | None = None,
-                       cursor: str | None = None) -> Page[FlowRun]:
-        """A page of flow runs, newest first; pass ``next_cursor`` as ``cursor`` for the next."""
+                       cursor: str | None = None,
+                       parent_flow_run_id: str | None = None) -> Page[FlowRun]:
+        """A page of flow runs, newest first; pass ``next_cursor`` as ``cursor`` for the next.
+        ``parent_flow_run_id`` lists the runs that flow run started."""
         params = {"flow_id": flow_id, "flow_group_id": flow_group_id, "flow_name": flow_name,
                   "project": project, "state": list(states or ()), "limit": limit,
-                  "cursor": cursor}
+                  "cursor": cursor, "parent_flow_run_id": parent_flow_run_id}
         return self._parse(Page[FlowRun], self._call("GET", "/api/flow-runs", params=params),
                            "flow runs")
 

@@ -30,6 +30,8 @@ class FlowRunCreate(Model):
     run_name: LongName | None = None
     idempotency_key: str | None = Field(default=None, max_length=500)
     scheduled_start_time: Timestamp | None = None
+    parent_flow_run_id: str | None = Field(default=None, max_length=100)
+    """The flow run that starts this one (flows of flows); listed as its child."""
 
 
 class FlowRunRename(Model):
@@ -76,6 +78,7 @@ class FlowRun(Model):
     idempotency_key: str | None = None
     auto_scheduled: bool = False
     created: datetime
+    parent_flow_run_id: str | None = None
 
 
 @with_config(ConfigDict(extra="forbid"))

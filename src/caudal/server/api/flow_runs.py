@@ -60,12 +60,14 @@ def list_flow_runs(flow_id: str | None = Query(None, max_length=100),
                    state: list[str] | None = Query(None, max_length=50),
                    limit: int = Query(50, ge=1, le=500),
                    cursor: str | None = Query(None, max_length=1000),
+                   parent_flow_run_id: str | None = Query(None, max_length=100),
                    db: Database = Depends(database)) -> Page[FlowRun]:
-    """Runs newest first (by scheduled start); pass ``next_cursor`` back for the next page."""
+    """Runs newest first (by scheduled start); pass ``next_cursor`` back for the next page.
+    ``parent_flow_run_id`` lists the runs a flow run started (its children)."""
     items, next_cursor = flow_runs.list_flow_runs(
         db, flow_id=flow_id, flow_group_id=flow_group_id,
         flow_name=query_name(flow_name, "flow_name"), project=query_name(project, "project"),
-        states=state, limit=limit, cursor=cursor)
+        states=state, limit=limit, cursor=cursor, parent_flow_run_id=parent_flow_run_id)
     return json_response(Page[FlowRun](items=items, next_cursor=next_cursor))  # type: ignore[return-value]
 
 

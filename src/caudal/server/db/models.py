@@ -168,6 +168,10 @@ flow_runs = Table(
     Column("auto_scheduled", Boolean, nullable=False, default=False),
     Column("times_resurrected", Integer, nullable=False, default=0),
     _time("created"),
+    # The flow run that started this one (flows of flows); its children are listed by it.
+    Column("parent_flow_run_id", Id,
+           ForeignKey("flow_runs.id", ondelete="SET NULL",
+                      name="fk_flow_runs_parent_flow_run_id"), index=True),
     UniqueConstraint("flow_group_id", "idempotency_key"),
     # The latest runs of a flow, and of everything (run lists, cursor pages).
     Index("ix_flow_runs_group_time", "flow_group_id", "scheduled_start_time", "id"),

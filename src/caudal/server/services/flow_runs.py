@@ -112,7 +112,8 @@ def new_flow_run_row(flow: Any, *, parameters: dict[str, Any], labels: list[str]
                      now: datetime, scheduled_start_time: datetime | None = None,
                      name: str | None = None, idempotency_key: str | None = None,
                      context: dict[str, Any] | None = None,
-                     auto_scheduled: bool = False) -> dict[str, Any]:
+                     auto_scheduled: bool = False,
+                     parent_flow_run_id: str | None = None) -> dict[str, Any]:
     """The row of a new Scheduled flow run of ``flow`` (a flows row)."""
     return {
         "id": new_id(), "flow_id": flow.id, "flow_group_id": flow.flow_group_id,
@@ -122,7 +123,7 @@ def new_flow_run_row(flow: Any, *, parameters: dict[str, Any], labels: list[str]
         "scheduled_start_time": as_utc(scheduled_start_time or now), "start_time": None,
         "end_time": None, "heartbeat": None, "agent_id": None,
         "idempotency_key": idempotency_key, "auto_scheduled": auto_scheduled,
-        "times_resurrected": 0, "created": now,
+        "times_resurrected": 0, "created": now, "parent_flow_run_id": parent_flow_run_id,
     }
 
 
@@ -170,6 +171,8 @@ def create_flow_run(db: Database, body: FlowRunCreate) -> tuple[FlowRunOut, bool
                 raise Conflict(f"Flow '{flow.name}' version {flow.version} ({flow.id}) is "
                                "archived; run its latest version instead.")
             check_parameters(flow, body.parameters)
+            if body.parent_flow_run_id is not None:
+                _check_parent(conn, body.parent_flow_run_id)
         except (Conflict, Invalid):
             # A retried request whose run exists gets its run, whatever changed since.
             existing = _run_by_key(conn, flow.flow_group_id, body.idempotency_key)
@@ -179,7 +182,8 @@ def create_flow_run(db: Database, body: FlowRunCreate) -> tuple[FlowRunOut, bool
         row = new_flow_run_row(flow, parameters=body.parameters, labels=body.labels, now=now,
                                scheduled_start_time=body.scheduled_start_time,
                                name=body.run_name, idempotency_key=body.idempotency_key,
-                               context=body.context)
+                               context=body.context,
+                               parent_flow_run_id=body.parent_flow_run_id)
         if not insert_flow_runs(db, conn, [row]):  # the idempotency key has its run already
             existing = _run_by_key(conn, flow.flow_group_id, body.idempotency_key)
             assert existing is not None, "an insert skipped only on a key conflict"
@@ -188,6 +192,14 @@ def create_flow_run(db: Database, body: FlowRunCreate) -> tuple[FlowRunOut, bool
     row.pop("times_resurrected")
     return FlowRunOut(**row, flow_name=flow.name, flow_version=flow.version,
                       project=flow.project), True
+
+
+def _check_parent(conn: Connection, parent_flow_run_id: str) -> None:
+    """The parent must exist; its row is kept from being deleted until the run is in."""
+    found = conn.execute(select(runs.c.id).where(runs.c.id == parent_flow_run_id)
+                         .with_for_update(read=True, key_share=True)).first()
+    if found is None:
+        raise Invalid(f"Parent flow run '{parent_flow_run_id}' does not exist.")
 
 
 def _run_by_key(conn: Connection, group_id: str, key: str | None) -> FlowRunOut | None:
@@ -206,6 +218,7 @@ def list_flow_runs(db: Database, *, flow_id: str | None = None,
                    flow_group_id: str | None = None, flow_name: str | None = None,
                    project: str | None = None, states: list[str] | None = None,
                    limit: int = 50, cursor: str | None = None,
+                   parent_flow_run_id: str | None = None,
                    ) -> tuple[list[FlowRunOut], str | None]:
     """Runs newest first (by scheduled start), a page at a time.
 
@@ -221,6 +234,8 @@ def list_flow_runs(db: Database, *, flow_id: str | None = None,
         query = query.where(flows.c.name == flow_name)
     if project is not None:
         query = query.where(projects.c.name == project)
+    if parent_flow_run_id is not None:
+        query = query.where(runs.c.parent_flow_run_id == parent_flow_run_id)
     if states:
         unknown = [s for s in states if s not in STATE_KINDS]
         if unknown:
