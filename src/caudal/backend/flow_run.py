@@ -157,6 +157,11 @@ class FlowRunView:
             end_time=run.end_time, agent_id=run.agent_id, client=client,
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled without its client (a checkpointed result, a process pool's input): it
+        # reads with a new one where it is unpickled.
+        return {**self.__dict__, "_client": None}
+
     @property
     def client(self) -> Client:
         """The client this view reads with."""

@@ -30,6 +30,12 @@ class Context(MutableMapping[str, Any]):
     def __init__(self) -> None:
         object.__setattr__(self, "_local", threading.local())
 
+    def __reduce__(self) -> str:
+        # The one run context, by name: a task function pickled by value (a library's
+        # ``@task``, whose module name is the task) refers to it, and gets the context of the
+        # process it runs in.
+        return "context"
+
     def _data(self) -> dict[str, Any]:
         local = self._local
         try:
