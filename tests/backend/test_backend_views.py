@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import pickle
 import threading
 import time
 
@@ -11,7 +12,7 @@ import pytest
 from caudal import Flow, task
 from caudal.backend import FlowRunView, FlowView, TaskRunView, watch_flow_run
 from caudal.engine.state import Failed, Mapped, Running, Scheduled, Success
-from caudal.exceptions import NotAvailableError, ObjectNotFound
+from caudal.exceptions import ObjectNotFound
 from caudal.storage import Local
 
 T0 = datetime.datetime(2024, 1, 31, 12, 0, tzinfo=datetime.UTC)
@@ -89,8 +90,6 @@ def test_task_runs_are_found_by_slug_map_index_and_id(client, flow_id):
         view.get_task_run("add-1", map_index=5)
     with pytest.raises(ValueError, match="task_slug or a task_run_id"):
         view.get_task_run()
-    with pytest.raises(NotAvailableError):
-        child.get_result()
 
 
 def test_flow_metadata_of_a_run_is_its_flow_version(client, flow_id):
@@ -217,3 +216,17 @@ def test_watch_flow_run_says_once_why_a_late_run_has_not_started(client, flow_id
     # The fixture's flow carries the label 'etl'.
     assert said == ["Not started: No agent with labels [etl] has been seen (no agent has been "
                     "seen at all); start one with 'caudal agent start --label etl'."]
+
+
+def test_views_pickle_without_their_client(client, flow_id):
+    # wait_for_flow_run returns a FlowRunView, which a backend run checkpoints.
+    run_id = client.create_flow_run(flow_id=flow_id, parameters={"x": 1})
+    client.set_task_run_states([{"flow_run_id": run_id, "task_slug": "add-1",
+                                 "state": "Success"}])
+    view = FlowRunView.from_flow_run_id(run_id, load_static_tasks=True, client=client)
+
+    copy = pickle.loads(pickle.dumps(view))
+
+    assert (copy.flow_run_id, copy.name, copy.state) == (view.flow_run_id, view.name, view.state)
+    # It reads with a client of its own where it is unpickled (the default one here).
+    assert copy._client is None

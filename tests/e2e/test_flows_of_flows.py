@@ -120,6 +120,13 @@ def test_a_parent_maps_child_runs_waits_for_them_and_reads_a_result(
     assert all(c["parent_flow_run_id"] == ok for c in children)
     assert all(c["name"].startswith(finished[ok]["name"] + "-child") for c in children)
     assert out.read_text() == "4"  # square-1 of the second child, read from its result
+    from caudal.backend import FlowRunView
+    from caudal.client import Client
+
+    with Client(url) as client:  # the same value, read here through the child's views
+        second = next(c for c in children if c["parameters"] == {"n": 2})
+        view = FlowRunView.from_flow_run_id(second["id"], client=client)
+        assert view.get_task_run("square-1").get_result() == 4
     messages = _messages(api, ok)
     for child in children:  # each child's own line, streamed into the parent's log
         n = child["parameters"]["n"]

@@ -137,7 +137,8 @@ class FlowRunView:
         records = client.get_flow_run_states(flow_run_id)
         task_runs = None
         if load_static_tasks:
-            task_runs = [TaskRunView.from_wire(t) for t in client.get_task_runs(flow_run_id)]
+            task_runs = [TaskRunView.from_wire(t, client)
+                         for t in client.get_task_runs(flow_run_id)]
         return cls.from_wire(run, records, task_runs=task_runs, client=client)
 
     @classmethod
@@ -197,7 +198,7 @@ class FlowRunView:
 
     def get_all_task_runs(self) -> list[TaskRunView]:
         """Every task run of the flow run, as the server has them now."""
-        self._task_runs = [TaskRunView.from_wire(t)
+        self._task_runs = [TaskRunView.from_wire(t, self.client)
                            for t in self.client.get_task_runs(self.flow_run_id)]
         return list(self._task_runs)
 

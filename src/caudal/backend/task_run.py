@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from caudal.backend.flow import ensure_client
 from caudal.engine.state import State
-from caudal.exceptions import NotAvailableError
 from caudal.serialization.states import state_from_wire
 from caudal.wire.runs import TaskRun
+
+if TYPE_CHECKING:
+    from caudal.client.client import Client
 
 __all__ = ["TaskRunView"]
 
@@ -41,11 +44,13 @@ class TaskRunView:
         self.result_location = result_location
         self.start_time = start_time
         self.end_time = end_time
+        self._client: Client | None = None
 
     @classmethod
-    def from_wire(cls, task_run: TaskRun) -> TaskRunView:
-        """The view of a task run the server described."""
-        return cls(
+    def from_wire(cls, task_run: TaskRun, client: Client | None = None) -> TaskRunView:
+        """The view of a task run the server described (``client``: the one that asked,
+        which ``get_result`` reads with)."""
+        view = cls(
             task_run_id=task_run.id, task_slug=task_run.task_slug, name=task_run.task_name,
             state=state_from_wire(task_run.state, task_run.state_message,
                                   task_run.state_timestamp),
@@ -53,15 +58,27 @@ class TaskRunView:
             result_location=task_run.result_location, start_time=task_run.start_time,
             end_time=task_run.end_time,
         )
+        view._client = client
+        return view
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_client": None}  # pickled without its client
 
     def get_result(self) -> Any:
-        """Not available yet: reading a task run's result arrives with ``get_task_run_result``.
+        """The value this task run returned, read from its recorded location with the
+        result type its flow stored it with (the flow is loaded from its storage, so this
+        needs the flow's packages); for the parent of a mapped task, every child's value.
 
         Raises:
-            NotAvailableError: always, in this release.
+            ValueError: the task run stored no result (it did not succeed, its flow ran
+                without checkpointing, or the task has ``checkpoint=False``).
         """
-        raise NotAvailableError("TaskRunView.get_result",
-                                "caudal's agents, with 'get_task_run_result'")
+        # The reader loads flows and results: imported here, so the views load nothing of
+        # the engine until a value is asked for.
+        from caudal.tasks.prefect.flow_run import read_task_run_result
+
+        return read_task_run_result(ensure_client(self._client), self.flow_run_id,
+                                    self.task_slug, self.map_index)
 
     def __repr__(self) -> str:
         index = "" if self.map_index == -1 else f", map_index={self.map_index}"

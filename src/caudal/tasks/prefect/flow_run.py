@@ -184,28 +184,29 @@ def get_task_run_result(flow_run_id: str, task_slug: str, map_index: int = -1,
                         flow_run_id, task_slug)
         time.sleep(poll_time)
         view = view.get_latest()
-    return read_task_run_result(client, view, task_slug, map_index)
+    return read_task_run_result(client, flow_run_id, task_slug, map_index)
 
 
-def read_task_run_result(client: Any, view: Any, task_slug: str, map_index: int = -1) -> Any:
-    """The value task run ``task_slug`` (``map_index``) of a finished flow run returned, read
-    with the Result its flow stored it with (the flow is loaded from its storage); for a
-    mapped task with ``map_index`` -1, the list of its children's values."""
+def read_task_run_result(client: Any, flow_run_id: str, task_slug: str,
+                         map_index: int = -1) -> Any:
+    """The value task run ``task_slug`` (``map_index``) of a flow run returned, read with
+    the Result its flow stored it with (the flow is loaded from its storage); for a mapped
+    task with ``map_index`` -1, the list of its children's values (``TaskRunView.get_result``
+    reads with it too)."""
     from caudal.engine.cloud.flow_runner import load_flow
 
-    flow = load_flow(client.get_flow(view.flow_id))
+    flow = load_flow(client.get_flow(client.get_flow_run(flow_run_id).flow_id))
     matching = flow.get_tasks(slug=task_slug)
     if not matching:
         raise ValueError(f"Flow {flow.name!r} has no task with slug {task_slug!r} (its tasks: "
                          f"{', '.join(sorted(flow.slugs.values()))}).")
     result = matching[0].result if matching[0].result is not None else flow.result
-    runs = {t.map_index: t for t in client.get_task_runs(view.flow_run_id)
-            if t.task_slug == task_slug}
+    runs = {t.map_index: t for t in client.get_task_runs(flow_run_id) if t.task_slug == task_slug}
     if map_index in runs and (map_index != -1 or runs[-1].state != "Mapped"):
         return _read(result, runs[map_index], task_slug)
     if map_index == -1 and -1 in runs:
         return [_read(result, runs[i], task_slug) for i in sorted(runs) if i != -1]
-    raise ValueError(f"Flow run {view.flow_run_id} has no run of task {task_slug!r}"
+    raise ValueError(f"Flow run {flow_run_id} has no run of task {task_slug!r}"
                      f"{'' if map_index == -1 else f'[{map_index}]'}.")
 
 
