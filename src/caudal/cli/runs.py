@@ -57,6 +57,19 @@ def why(flow_run_id: str, api_url: str | None, api_key: str | None) -> None:
         click.echo(reason)
 
 
+@runs.command("restart")
+@click.argument("flow_run_id", metavar="ID")
+@connection_options
+def restart(flow_run_id: str, api_url: str | None, api_key: str | None) -> None:
+    """Restart failed flow run ID from where it failed: an agent runs it again, running only
+    the task runs that did not succeed; the others' values are read back from where they
+    were stored."""
+    with make_client(api_url, api_key) as client:
+        run = client.restart_flow_run(flow_run_id)
+    click.echo(f"Flow run '{run.name}' is Scheduled again: an agent whose labels match runs "
+               "the task runs that did not succeed.")
+
+
 @runs.command("cancel")
 @click.argument("flow_run_id", metavar="ID")
 @connection_options

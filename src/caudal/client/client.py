@@ -405,6 +405,30 @@ class Client:
         run = self._parse(FlowRun, data, "a flow run")
         return run.state in ("Cancelled", "Cancelling")
 
+    def restart_flow_run(self, flow_run_id: str) -> FlowRun:
+        """Run a Failed flow run again from where it failed (Prefect 0.15's "restart"): it
+        becomes Scheduled, keeps its id, and its next run process runs only the task runs
+        that did not succeed, reading the others' values from their recorded locations.
+
+        Returns:
+            The run, Scheduled.
+
+        Raises:
+            ClientError: (409) the run is not Failed (a failed kind of state: Failed,
+                TimedOut, TriggerFailed), or it changed meanwhile.
+            ObjectNotFound: no such flow run.
+        """
+        from caudal.wire.states import FAILED_STATES
+
+        run = self.get_flow_run(flow_run_id)
+        if run.state not in FAILED_STATES:
+            raise ClientError(f"Flow run '{run.name}' ({run.id}) is {run.state}: only a failed "
+                              "run restarts from where it failed.", status_code=409)
+        data = self._call("POST", f"/api/flow-runs/{flow_run_id}/state", json_body={
+            "state": "Scheduled", "version": run.version,
+            "message": "Restarted: the task runs that did not succeed run again."})
+        return self._parse(FlowRun, data, "a flow run")
+
     def delete_flow_run(self, flow_run_id: str) -> bool:
         """Delete a flow run with its task runs and logs; True when done."""
         self._call("DELETE", f"/api/flow-runs/{flow_run_id}")

@@ -236,12 +236,42 @@ def execute_flow_run(flow_run_id: str, client: Client | None = None) -> int:
         return 0
     interval = float(config.cloud.heartbeat_interval_s)
     execution.heartbeat = Heartbeat(client, run.id, interval, execution.stop_now).start()
-    state = _run_flow(flow, run, version, execution.writer)
+    # A run that ran before (a restart) keeps what succeeded then; a new one has nothing.
+    earlier = earlier_task_states(client, flow, run.id) if run.start_time is not None else {}
+    state = _run_flow(flow, run, version, execution.writer, earlier)
     name, message = _final(state)
     return execution.finish(name, message)
 
 
-def _run_flow(flow: Flow, run: FlowRun, version: FlowVersion, spool: SpoolWriter) -> State:
+def earlier_task_states(client: Client, flow: Flow, flow_run_id: str) -> dict[Any, State]:
+    """What an earlier attempt of a flow run finished, for a restart from failed: each task
+    run that succeeded then keeps its Success, its value read back from its recorded location
+    when a task downstream needs it, so that only the other task runs run again (as Prefect
+    0.15's restart did). Parameters are given again; mapped tasks run again whole."""
+    from caudal.engine.state import Success
+
+    tasks = {slug: task for task, slug in flow.slugs.items()}
+    kept: dict[Any, State] = {}
+    for task_run in client.get_task_runs(flow_run_id):
+        task = tasks.get(task_run.task_slug)
+        if task is None or task_run.map_index != -1 or task_run.state != "Success" \
+                or not task_run.result_location or task in flow.parameters():
+            continue
+        result = task.result if task.result is not None else flow.result
+        if result is None:
+            continue
+        stored = result.copy()
+        stored.value, stored.location = None, task_run.result_location
+        kept[task] = Success(task_run.state_message, result=stored)
+    if kept:
+        logger.info("Restarting: %d task run(s) that succeeded before keep their results "
+                    "(%s); the others run again.", len(kept),
+                    ", ".join(sorted(flow.slugs[t] for t in kept)))
+    return kept
+
+
+def _run_flow(flow: Flow, run: FlowRun, version: FlowVersion, spool: SpoolWriter,
+              task_states: dict[Any, State] | None = None) -> State:
     from caudal.engine.flow_run import run_flow_locally
     from caudal.engine.state import Failed
 
@@ -259,7 +289,8 @@ def _run_flow(flow: Flow, run: FlowRun, version: FlowVersion, spool: SpoolWriter
     }
     try:
         return run_flow_locally(flow, parameters=run.parameters, run_on_schedule=False,
-                                runner_cls=CloudFlowRunner, context=context)
+                                runner_cls=CloudFlowRunner, context=context,
+                                task_states=task_states or {})
     except Exception as exc:
         logger.error("Flow run '%s' could not run: %s", run.name, exc,
                      exc_info=not isinstance(exc, (TypeError, ValueError)))
