@@ -250,12 +250,13 @@ def earlier_task_states(client: Client, flow: Flow, flow_run_id: str) -> dict[An
     0.15's restart did). Parameters are given again; mapped tasks run again whole."""
     from caudal.engine.state import Success
 
-    tasks = {slug: task for task, slug in flow.slugs.items()}
+    parameters = flow.parameters()
+    tasks = {slug: task for task, slug in flow.slugs.items() if task not in parameters}
     kept: dict[Any, State] = {}
     for task_run in client.get_task_runs(flow_run_id):
         task = tasks.get(task_run.task_slug)
         if task is None or task_run.map_index != -1 or task_run.state != "Success" \
-                or not task_run.result_location or task in flow.parameters():
+                or not task_run.result_location:
             continue
         result = task.result if task.result is not None else flow.result
         if result is None:
