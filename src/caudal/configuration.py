@@ -22,7 +22,7 @@ from typing import Any
 from caudal.exceptions import ConfigurationError
 
 __all__ = ["SHORT_VARIABLES", "Config", "child_environment", "config", "get_setting",
-           "load_config", "running_in_ci", "update_environment"]
+           "load_config", "running_in_ci", "setting_variable", "update_environment"]
 
 DEFAULTS: dict[str, Any] = {
     "home_dir": "~/.caudal",
@@ -368,14 +368,27 @@ def child_environment(settings: Mapping[str, Any] | None = None,
     """
     env = dict(os.environ)
     env.update(extra or {})
-    names = {key: name for name, key in SHORT_VARIABLES.items()}
     for key, value in (settings or {}).items():
-        name = names.get(key) or "CAUDAL__" + key.upper().replace(".", "__")
+        name = setting_variable(key)
         if value is None:
             env.pop(name, None)
         else:
             env[name] = str(value)
     return env
+
+
+def setting_variable(key: str) -> str:
+    """The environment variable that sets caudal setting ``key`` (dotted): its short name
+    where it has one.
+
+    Example:
+        >>> setting_variable("api.url"), setting_variable("cloud.heartbeat_interval_s")
+        ('CAUDAL_API', 'CAUDAL__CLOUD__HEARTBEAT_INTERVAL_S')
+    """
+    for name, dotted in SHORT_VARIABLES.items():
+        if dotted == key:
+            return name
+    return "CAUDAL__" + key.upper().replace(".", "__")
 
 
 def update_environment(values: Mapping[str, Any]) -> None:

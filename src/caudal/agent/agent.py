@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from caudal.agent.launcher import Launched, Launcher, LaunchSpec
-from caudal.configuration import child_environment
+from caudal.configuration import child_environment, setting_variable
 from caudal.engine.cloud.spool import SpoolReader, spool_dir
 from caudal.exceptions import ClientError, ObjectNotFound, ServerUnavailable
 from caudal.utilities.logging import get_logger
@@ -229,6 +229,7 @@ class Agent:
         self.agent_id = agent.id
         # What every run process gets names this agent: made once per registration.
         self._env = self._base_env()
+        self._agent_env = {**self.settings.env, **self._connection_env()}
         self.launcher.prepare(self._env)
         labels = ", ".join(self.settings.labels) or "none"
         logger.info("Agent '%s' registered (id %s, labels [%s], limit %d); waiting for runs "
@@ -317,18 +318,26 @@ class Agent:
             if not os.path.isdir(working_dir):
                 raise FileNotFoundError(f"the run config's working directory '{working_dir}' "
                                         "does not exist on this agent's machine")
-        return LaunchSpec(flow_run_id=run.id, env=self._env, run_env=run_env,
+        return LaunchSpec(flow_run_id=run.id, env=self._env, agent_env=self._agent_env,
+                          run_env=run_env, flow_name=run.flow_name, flow_id=run.flow_id,
                           working_dir=working_dir, run_config=dict(run_config),
                           command=[sys.executable, "-m", "caudal", "execute", "flow-run", run.id])
 
     def _base_env(self) -> dict[str, str]:
-        """The variables every run process gets, before its run config's ``env``: the
-        agent's own, its ``--env``, and how to reach the server as this agent."""
+        """The variables every run process on this machine gets, before its run config's
+        ``env``: the agent's own, its ``--env``, and how to reach the server as this agent."""
         settings = {"api.url": self.client.api_server, "cloud.agent_id": self.agent_id,
                     "home_dir": os.path.expanduser(self.settings.home)}
         if self.settings.api_key:
             settings["api.key"] = self.settings.api_key
         return child_environment(settings, extra=self.settings.env)
+
+    def _connection_env(self) -> dict[str, str]:
+        """How a run reaches the server as this agent, as variables (no home folder: a run
+        on another machine has its own)."""
+        settings = {"api.url": self.client.api_server, "cloud.agent_id": self.agent_id,
+                    "api.key": self.settings.api_key}
+        return {setting_variable(k): str(v) for k, v in settings.items() if v}
 
     # --- supervising ----------------------------------------------------------------------
 
@@ -364,6 +373,9 @@ class Agent:
             if run.state == "Submitted":
                 watched.note = (f"it did not reach Running within {self.settings.start_timeout_s:.0f} s "
                                 "of its launch (start timeout), so its agent stopped it")
+                waiting = launched.waiting_reason() if launched is not None else None
+                if waiting:
+                    watched.note += f" ({waiting})"
                 watched.settle_as = "Failed"
                 self._stop_process(watched, STOP_GRACE_S)
         if launched is not None and watched.exit_code is None:
@@ -408,7 +420,8 @@ class Agent:
         else:
             state = "Failed"
             when = "before it started" if run.state == "Submitted" else "while it was running"
-            cause = watched.note or f"the flow run's process {how} {when}"
+            what = launched.what if launched is not None else Launched.what
+            cause = watched.note or f"{what} {how} {when}"
             message = f"Flow run failed: {cause}."
             if tail:
                 message += f"\nLast output:\n{tail}"

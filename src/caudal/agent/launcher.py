@@ -3,7 +3,8 @@
 An agent asks its launcher to start ``caudal execute flow-run ID`` for each run it claims
 (``Launcher.launch``), and watches what it got back (``Launched``): whether it ended and
 how, the last lines it printed, and how to stop everything it started. The local launcher
-(``agent/local.py``) starts a child process; a Kubernetes launcher starts a Job.
+(``agent/local.py``) starts a child process; the Kubernetes launcher
+(``agent/kubernetes/launcher.py``) starts a Job.
 """
 
 from __future__ import annotations
@@ -23,15 +24,27 @@ class LaunchSpec:
     """``caudal execute flow-run ID``, as the launcher's platform runs it."""
     env: dict[str, str] = field(default_factory=dict)
     """The agent's variables (its own environment, its ``--env`` and the connection's)."""
+    agent_env: dict[str, str] = field(default_factory=dict)
+    """Only the variables the agent sets for its runs (the connection's and its ``--env``),
+    without its own environment: what a run on another machine gets."""
     run_env: dict[str, str] = field(default_factory=dict)
     """The run config's ``env``: set over ``env`` for this run."""
     working_dir: str | None = None
+    flow_name: str = ""
+    flow_id: str = ""
     run_config: dict[str, object] = field(default_factory=dict)
     """The flow's run config as registered (launchers read their own settings from it)."""
 
 
 class Launched(ABC):
     """One launched run, as its agent sees it."""
+
+    what = "the flow run's process"
+    """What it is, as the subject of a sentence in the run's state message."""
+
+    def waiting_reason(self) -> str | None:
+        """Why it has not started yet, where the platform says (None: nothing known)."""
+        return None
 
     @abstractmethod
     def poll(self) -> int | None:
