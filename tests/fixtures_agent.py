@@ -66,13 +66,15 @@ def register_flow_file(url: str, folder: Path, source: str, project: str = "test
 
 
 class AgentProcess:
-    """``caudal agent start`` in a child process; ``output`` is everything it printed."""
+    """``caudal agent start`` (or ``command``, such as ``("agent", "kubernetes", "start")``)
+    in a child process; ``output`` is everything it printed."""
 
     def __init__(self, url: str, *args: str, name: str = "test-agent",
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None,
+                 command: tuple[str, ...] = ("agent", "start")) -> None:
         self.url = url
         self.name = name
-        self.command = [sys.executable, "-m", "caudal", "agent", "start", "--api", url,
+        self.command = [sys.executable, "-m", "caudal", *command, "--api", url,
                         "--name", name, *args]
         self.env = agent_env(env)
         self.process: subprocess.Popen[bytes] | None = None

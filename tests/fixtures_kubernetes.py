@@ -15,8 +15,9 @@ real HTTP, with a bearer token, through the official client and a kubeconfig:
   a HOME of its own); other images end in ErrImagePull, then ImagePullBackOff. A pod's
   process can be killed as the out-of-memory killer would (``oom_kill``).
 
-Tests can also drop every open watch (``drop_watches``) and compact the history
-(``compact``), to check that a client that reconnects misses nothing.
+Tests can also drop every open watch (``drop_watches``), hold back what watches deliver
+(``hold_watches``) and compact the history (``compact``), to check that a client that
+reconnects misses nothing.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class KubeAPI:
         self.version = 1000
         self.compacted = 0
         self.watch_generation = 0
+        self.held = threading.Event()
         self.created: list[dict[str, Any]] = []
         """Every Job as it was posted (accepted ones only)."""
         self.refused: list[str] = []
@@ -145,6 +147,15 @@ class KubeAPI:
         """Cut every open watch connection without ending it properly."""
         with self._cond:
             self.watch_generation += 1
+            self._cond.notify_all()
+
+    def hold_watches(self) -> None:
+        """Open watches stop delivering events (as a stalled network would) until released."""
+        self.held.set()
+
+    def release_watches(self) -> None:
+        with self._cond:
+            self.held.clear()
             self._cond.notify_all()
 
     def compact(self) -> None:
@@ -449,7 +460,7 @@ class _Handler(BaseHTTPRequestHandler):
                 events = [(v, e, o) for v, k, e, o in api.history
                           if v > since and k == kind and o["metadata"].get("namespace") ==
                           namespace and _matches(o["metadata"].get("labels") or {}, selector)]
-                if not events:
+                if not events or api.held.is_set():
                     api._cond.wait(0.2)
                     continue
             for version, event, obj in events:

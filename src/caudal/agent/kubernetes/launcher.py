@@ -13,6 +13,7 @@ run deletes its job and its pods; a settled run's job is deleted unless asked ot
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +61,9 @@ def kubernetes_api(context: str | None = None) -> ApiClient:
         config.load_incluster_config(client_configuration=configuration)
     except config.ConfigException:
         try:
-            config.load_kube_config(context=context, client_configuration=configuration)
+            # KUBECONFIG as it is now (the client reads it once, when first imported).
+            config.load_kube_config(config_file=os.environ.get("KUBECONFIG"), context=context,
+                                    client_configuration=configuration)
         except (config.ConfigException, OSError, ValueError) as exc:
             raise RuntimeError(
                 "No Kubernetes cluster to talk to: this is not a pod in a cluster, and the "

@@ -39,9 +39,12 @@ PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 
 def default_image() -> str:
     """The image a run uses when neither its run config nor the agent names one."""
-    from caudal import __version__
+    from importlib.metadata import PackageNotFoundError, version
 
-    return f"caudal:{__version__}"
+    try:
+        return f"caudal:{version('caudal')}"
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "caudal:latest"
 
 
 @dataclass
@@ -111,7 +114,7 @@ def job_name(flow_name: str, flow_run_id: str) -> str:
     lower-case letters, digits and dashes (every launch of a run gets its own).
 
     Example:
-        >>> job_name("Users report!", "3f9a0c1d-0000")[:34]
+        >>> job_name("Users report!", "3f9a0c1d-0000")[:29]
         'caudal-users-report-3f9a0c1d-'
     """
     slug = re.sub(r"[^a-z0-9]+", "-", flow_name.lower()).strip("-")[:30].strip("-")
@@ -230,19 +233,19 @@ def agent_manifests(*, api_url: str, api_key: str | None = None, namespace: str 
                     resources: dict[str, dict[str, str]] | None = None,
                     job_image: str | None = None) -> list[dict[str, Any]]:
     """The manifests that run a Kubernetes agent in ``namespace``: its Deployment, and with
-    ``rbac`` the service account, role and role binding it needs to start and watch jobs.
+    ``rbac`` the service account (named ``name``), role and role binding it needs to start
+    and watch jobs. ``job_image``, ``image_pull_secrets``, ``image_pull_policy`` and
+    ``service_account_name`` are the agent's defaults for its runs' jobs; the pull secrets
+    also pull the agent's own ``image``.
 
     Raises:
-        ValueError: an invalid pull policy, or ``rbac`` with another service account name.
+        ValueError: an invalid pull policy.
     """
     from caudal.configuration import setting_variable
 
     if image_pull_policy and image_pull_policy not in PULL_POLICIES:
         raise ValueError(f"imagePullPolicy is {image_pull_policy!r}; choose one of "
                          f"{', '.join(PULL_POLICIES)}.")
-    if rbac and service_account_name and service_account_name != name:
-        raise ValueError("--rbac makes a service account named after the agent; do not "
-                         "name another with --service-account-name.")
     args = ["caudal", "agent", "kubernetes", "start", "--name", name,
             "--namespace", namespace, "--health-address", "0.0.0.0:8080"]
     for label in labels or []:
@@ -253,6 +256,10 @@ def agent_manifests(*, api_url: str, api_key: str | None = None, namespace: str 
         args += ["--image", job_image]
     for secret in image_pull_secrets or []:
         args += ["--image-pull-secrets", secret]
+    if image_pull_policy:
+        args += ["--image-pull-policy", image_pull_policy]
+    if service_account_name:
+        args += ["--service-account-name", service_account_name]
     container_env = [{"name": setting_variable("api.url"), "value": api_url}]
     if api_key:
         container_env.append({"name": setting_variable("api.key"), "value": api_key})
@@ -264,17 +271,14 @@ def agent_manifests(*, api_url: str, api_key: str | None = None, namespace: str 
                           "initialDelaySeconds": 20, "periodSeconds": 30,
                           "failureThreshold": 3},
     }
-    if image_pull_policy:
-        container["imagePullPolicy"] = image_pull_policy
     if resources:
         container["resources"] = resources
     app = {"app.kubernetes.io/name": name, **MANAGED_BY}
     pod_spec: dict[str, Any] = {"containers": [container],
                                 # SIGTERM lets running runs finish for 30 s (--grace).
                                 "terminationGracePeriodSeconds": 60}
-    account = name if rbac else service_account_name
-    if account:
-        pod_spec["serviceAccountName"] = account
+    if rbac:
+        pod_spec["serviceAccountName"] = name
     if image_pull_secrets:
         pod_spec["imagePullSecrets"] = [{"name": s} for s in image_pull_secrets]
     deployment = {
