@@ -121,6 +121,9 @@ AVAILABLE = {
     "caudal.client": ["Client"],
     "caudal.backend": ["FlowRunView", "FlowView", "TaskRunView", "watch_flow_run"],
     "caudal.backend.flow_run": ["FlowRunView", "watch_flow_run"],
+    "caudal.agent": ["LocalAgent", "KubernetesAgent"],
+    "caudal.agent.local": ["LocalAgent"],
+    "caudal.agent.kubernetes": ["KubernetesAgent"],
 }
 
 

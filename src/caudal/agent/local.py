@@ -19,7 +19,7 @@ from pathlib import Path
 from caudal.agent.launcher import Launched, Launcher, LaunchSpec
 from caudal.utilities.processes import kill_tree
 
-__all__ = ["LocalLauncher", "LocalProcess", "oom_kills"]
+__all__ = ["LocalAgent", "LocalLauncher", "LocalProcess", "oom_kills"]
 
 
 def oom_kills() -> int | None:
@@ -187,3 +187,6 @@ class LocalLauncher(Launcher):
             return LocalProcess(process, named)
         self._fill()
         return None
+
+
+from caudal.agent.agents import LocalAgent  # noqa: E402 (Prefect 0.15's path to it)

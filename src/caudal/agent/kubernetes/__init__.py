@@ -6,8 +6,9 @@ them together behind the agent's ``Launcher`` interface. The ``kubernetes`` clie
 imported only when a launcher is made (``pip install 'caudal[kubernetes]'``).
 """
 
+from caudal.agent.agents import KubernetesAgent
 from caudal.agent.kubernetes.launcher import KubernetesJob, KubernetesLauncher, kubernetes_api
 from caudal.agent.kubernetes.manifests import JobSettings, agent_manifests, job_manifest
 
-__all__ = ["JobSettings", "KubernetesJob", "KubernetesLauncher", "agent_manifests",
-           "job_manifest", "kubernetes_api"]
+__all__ = ["JobSettings", "KubernetesAgent", "KubernetesJob", "KubernetesLauncher",
+           "agent_manifests", "job_manifest", "kubernetes_api"]
