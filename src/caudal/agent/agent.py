@@ -24,7 +24,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +66,28 @@ class AgentSettings:
     max_backoff_s: float = 30.0
     api_key: str | None = None
     """Passed on to the runs' processes (they report with the agent's key)."""
+
+    @classmethod
+    def configured(cls, name: str | None = None, labels: Iterable[str] = (),
+                   env: Mapping[str, str] | None = None, limit: int | None = None,
+                   start_timeout_s: float | None = None, grace_s: float | None = None,
+                   api_key: str | None = None) -> AgentSettings:
+        """Settings from what was given, the rest from the configuration (``agent.*``,
+        ``home_dir``, ``api.key``); the name defaults to this host's."""
+        import socket
+
+        from caudal.client.transport import resolve_api_key
+        from caudal.configuration import config
+
+        agent = config.agent
+        return cls(
+            name=name or socket.gethostname(), labels=sorted(set(labels)),
+            limit=int(limit or agent.limit), env=dict(env or {}),
+            start_timeout_s=float(agent.start_timeout_s if start_timeout_s is None
+                                  else start_timeout_s),
+            grace_s=float(agent.grace_s if grace_s is None else grace_s),
+            claim_wait_s=float(agent.claim_wait_s), home=str(config.home_dir),
+            api_key=resolve_api_key(api_key))
 
 
 @dataclass
@@ -326,18 +348,19 @@ class Agent:
     def _base_env(self) -> dict[str, str]:
         """The variables every run process on this machine gets, before its run config's
         ``env``: the agent's own, its ``--env``, and how to reach the server as this agent."""
-        settings = {"api.url": self.client.api_server, "cloud.agent_id": self.agent_id,
-                    "home_dir": os.path.expanduser(self.settings.home)}
-        if self.settings.api_key:
-            settings["api.key"] = self.settings.api_key
+        settings = {**self._connection(), "home_dir": os.path.expanduser(self.settings.home)}
         return child_environment(settings, extra=self.settings.env)
 
     def _connection_env(self) -> dict[str, str]:
         """How a run reaches the server as this agent, as variables (no home folder: a run
         on another machine has its own)."""
-        settings = {"api.url": self.client.api_server, "cloud.agent_id": self.agent_id,
-                    "api.key": self.settings.api_key}
-        return {setting_variable(k): str(v) for k, v in settings.items() if v}
+        return {setting_variable(k): v for k, v in self._connection().items()}
+
+    def _connection(self) -> dict[str, str]:
+        settings = {"api.url": self.client.api_server, "cloud.agent_id": str(self.agent_id)}
+        if self.settings.api_key:
+            settings["api.key"] = self.settings.api_key
+        return settings
 
     # --- supervising ----------------------------------------------------------------------
 

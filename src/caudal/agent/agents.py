@@ -22,18 +22,10 @@ class _PythonAgent:
                  env_vars: dict[str, str] | None, limit: int | None,
                  start_timeout_s: float | None, api_url: str | None,
                  api_key: str | None, health_address: str) -> None:
-        from caudal.client.transport import resolve_api_key
-        from caudal.configuration import config
-
         if isinstance(labels, str):
             raise TypeError(f"labels should be a list of labels, not the string {labels!r}.")
-        self.settings = AgentSettings(
-            name=name or socket.gethostname(), labels=sorted(set(labels or ())),
-            limit=int(limit or config.agent.limit), env=dict(env_vars or {}),
-            start_timeout_s=float(start_timeout_s if start_timeout_s is not None
-                                  else config.agent.start_timeout_s),
-            grace_s=float(config.agent.grace_s), claim_wait_s=float(config.agent.claim_wait_s),
-            home=str(config.home_dir), api_key=resolve_api_key(api_key))
+        self.settings = AgentSettings.configured(name, labels or (), env_vars, limit,
+                                                 start_timeout_s, api_key=api_key)
         self.api_url = api_url
         self.api_key = api_key
         self.health_address = health_address

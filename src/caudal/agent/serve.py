@@ -17,7 +17,11 @@ from caudal.agent.health import HealthServer
 if TYPE_CHECKING:
     from caudal.agent.agent import Agent
 
-__all__ = ["serve"]
+__all__ = ["HealthAddressError", "serve"]
+
+
+class HealthAddressError(ValueError):
+    """The agent's ``/health`` cannot be served at the address given."""
 
 
 def serve(agent: Agent, health_address: str = "127.0.0.1:0", max_runs: int | None = None,
@@ -25,9 +29,12 @@ def serve(agent: Agent, health_address: str = "127.0.0.1:0", max_runs: int | Non
     """Run ``agent`` until it is stopped.
 
     Raises:
-        OSError, ValueError: ``health_address`` is invalid or taken.
+        HealthAddressError: ``health_address`` is invalid or taken.
     """
-    health = HealthServer(agent, health_address).start()
+    try:
+        health = HealthServer(agent, health_address).start()
+    except (OSError, ValueError) as exc:
+        raise HealthAddressError(str(exc)) from exc
     echo(f"Agent '{agent.settings.name}' health: {health.url}")
     stops = {"count": 0}
 

@@ -71,24 +71,16 @@ def _settings(labels: list[str], limit: int | None, name: str | None, env: tuple
               start_timeout: float | None, grace: float | None,
               api_key: str | None) -> AgentSettings:
     from caudal.agent import AgentSettings
-    from caudal.client.transport import resolve_api_key
-    from caudal.configuration import config
 
-    return AgentSettings(
-        name=name or socket.gethostname(), labels=sorted(set(labels)),
-        limit=limit or int(config.agent.limit), env=_parse_env(env),
-        start_timeout_s=float(start_timeout if start_timeout is not None
-                              else config.agent.start_timeout_s),
-        grace_s=float(grace if grace is not None else config.agent.grace_s),
-        claim_wait_s=float(config.agent.claim_wait_s), home=str(config.home_dir),
-        api_key=resolve_api_key(api_key))
+    return AgentSettings.configured(name, labels, _parse_env(env), limit, start_timeout, grace,
+                                    api_key)
 
 
 def _serve(settings: AgentSettings, make_launcher: Callable[[], Launcher], health_address: str,
            max_runs: int | None, api_url: str | None, api_key: str | None) -> None:
     """Run an agent with the launcher ``make_launcher`` makes, until SIGTERM or Ctrl-C."""
     from caudal.agent import Agent
-    from caudal.agent.serve import serve
+    from caudal.agent.serve import HealthAddressError, serve
 
     with make_client(api_url, api_key) as client:
         try:
@@ -98,7 +90,7 @@ def _serve(settings: AgentSettings, make_launcher: Callable[[], Launcher], healt
         try:
             serve(Agent(client, launcher, settings), health_address, max_runs=max_runs,
                   echo=click.echo)
-        except (OSError, ValueError) as exc:
+        except HealthAddressError as exc:
             raise click.BadParameter(str(exc), param_hint="'--health-address'") from exc
 
 
