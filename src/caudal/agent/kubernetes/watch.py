@@ -25,6 +25,7 @@ logger = get_logger("agent.kubernetes")
 WATCH_TIMEOUT_S = 50
 """How long one watch request lasts before it is made again (the API server may cut it)."""
 MAX_BACKOFF_S = 30.0
+MAX_DELETED = 10_000
 
 
 class Informer:
@@ -45,7 +46,9 @@ class Informer:
         self.kind = kind
         self.watch_timeout_s = watch_timeout_s
         self._objects: dict[str, dict[str, Any]] = {}
-        self._deleted: set[str] = set()
+        self._deleted: dict[str, None] = {}
+        """Names seen deleted, oldest first (at most ``MAX_DELETED``: other agents' jobs
+        come and go in the same namespace)."""
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._watch: Any = None
@@ -92,7 +95,14 @@ class Informer:
         """Stop keeping anything about ``name`` (its run is settled)."""
         with self._lock:
             self._objects.pop(name, None)
-            self._deleted.discard(name)
+            self._deleted.pop(name, None)
+
+    def _mark_deleted(self, name: str) -> None:
+        """(Under the lock.)"""
+        self._deleted[name] = None
+        if len(self._deleted) > MAX_DELETED:
+            for old in list(self._deleted)[:MAX_DELETED // 2]:
+                del self._deleted[old]
 
     # --- the thread -----------------------------------------------------------------------
 
@@ -131,8 +141,10 @@ class Informer:
         with self._lock:
             gone = [name for name in self._objects if name not in items]
             self._objects = items
-            self._deleted.update(gone)
-            self._deleted.difference_update(items)
+            for name in gone:
+                self._mark_deleted(name)
+            for name in items:
+                self._deleted.pop(name, None)
         self.lists += 1
         self._recovered()
         self.synced.set()
@@ -160,10 +172,10 @@ class Informer:
                 with self._lock:
                     if kind == "DELETED":
                         self._objects.pop(name, None)
-                        self._deleted.add(name)
+                        self._mark_deleted(name)
                     else:
                         self._objects[name] = item
-                        self._deleted.discard(name)
+                        self._deleted.pop(name, None)
                 self._recovered()
                 if self._stop.is_set():
                     break
