@@ -18,6 +18,7 @@ from caudal.engine import signals
 from caudal.engine.runner import call_state_handlers
 from caudal.engine.state import Failed, Mapped, Pending, Running, State, Success
 from caudal.engine.task_runner import TaskRunner, child_state, flatten_once, load_upstream_value
+from caudal.utilities import dates
 from caudal.utilities.context import context as _context
 from caudal.utilities.logging import get_logger
 
@@ -38,7 +39,8 @@ class FlowRunner:
     Args:
         flow: the flow to run.
         task_runner_cls: the TaskRunner class to use for each task.
-        state_handlers: extra flow state handlers, called after the flow's own.
+        state_handlers: the runner's handlers, called after the flow's own with the runner
+            (not the flow) as first argument, as in Prefect 0.15.
     """
 
     def __init__(
@@ -49,7 +51,7 @@ class FlowRunner:
     ) -> None:
         self.flow = flow
         self.task_runner_cls = task_runner_cls or TaskRunner
-        self.state_handlers = [*flow.state_handlers, *(state_handlers or ())]
+        self.state_handlers = list(state_handlers or ())
         self.logger = _logger
 
     def __repr__(self) -> str:
@@ -74,10 +76,17 @@ class FlowRunner:
             self.logger.info("Beginning Flow run for '%s'", flow.name)
             state = state if state is not None else Pending()
             if state.is_finished():
+                # Nothing runs; the tasks asked for are reported not run, as in Prefect.
                 self.logger.info("Flow run has already finished.")
+                given = task_states or {}
+                state.result = {t: given.get(t) or Pending("Task not run.")
+                                for t in return_tasks or ()}
                 return state
             try:
-                running = self._change(state, Running(message="Running flow."))
+                # A run that is Running already (the next round of a run with retries)
+                # goes on without a new transition, as in Prefect 0.15.
+                running = state if state.is_running() else \
+                    self._change(state, Running(message="Running flow."))
                 if executor is None:
                     executor = flow.executor if flow.executor is not None else _local()
                 states = self._run_tasks(
@@ -97,7 +106,7 @@ class FlowRunner:
 
     def _run_context(self, parameters: Mapping[str, Any], extra: Mapping[str, Any]
                      ) -> dict[str, Any]:
-        now = datetime.datetime.now(datetime.UTC)
+        now = dates.now()
         ctx = _context.to_dict()
         ctx.update(extra)
         # What identifies the run may come from the caller (flow.run, an agent); else it is new.
@@ -105,21 +114,25 @@ class FlowRunner:
         ctx.setdefault("flow_run_id", str(uuid.uuid4()))
         ctx.setdefault("flow_run_name", None)
         ctx.setdefault("project_name", None)
-        ctx.setdefault("scheduled_start_time", now)
-        date = ctx.get("date")
-        if not isinstance(date, datetime.datetime):
-            date = now
+        scheduled = ctx.get("scheduled_start_time")
+        ctx["scheduled_start_time"] = dates.to_pendulum(scheduled) \
+            if isinstance(scheduled, datetime.datetime) else now
+        date = self._date(ctx.get("date"), now)
+        day = date if isinstance(date, datetime.datetime) else now
+        # A parameter the run was not given has its default, as in Prefect.
+        values = {p.name: p.default for p in self.flow.parameters() if not p.required}
+        values.update(parameters)
         ctx.update(
             flow=self.flow,
             flow_name=self.flow.name,
-            parameters=dict(parameters),
+            parameters=values,
             date=date,
-            today=date.strftime("%Y-%m-%d"),
-            yesterday=(date - datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
-            tomorrow=(date + datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
-            today_nodash=date.strftime("%Y%m%d"),
-            yesterday_nodash=(date - datetime.timedelta(days=1)).strftime("%Y%m%d"),
-            tomorrow_nodash=(date + datetime.timedelta(days=1)).strftime("%Y%m%d"),
+            today=day.strftime("%Y-%m-%d"),
+            yesterday=(day - datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
+            tomorrow=(day + datetime.timedelta(days=1)).strftime("%Y-%m-%d"),
+            today_nodash=day.strftime("%Y%m%d"),
+            yesterday_nodash=(day - datetime.timedelta(days=1)).strftime("%Y%m%d"),
+            tomorrow_nodash=(day + datetime.timedelta(days=1)).strftime("%Y%m%d"),
             running_with_backend=ctx.get("running_with_backend", False),
             logger=get_logger(self.flow.name),
         )
@@ -127,11 +140,32 @@ class FlowRunner:
                                              ctx["config"].flows.checkpointing))
         return ctx
 
+    def _date(self, given: Any, now: datetime.datetime) -> Any:
+        """The run's ``date``: now, or the one given (a datetime, or text as pendulum reads
+        it). Anything else is kept as given, with a warning, and the days derived from it
+        (``today``...) use now, as in Prefect."""
+        if given is None:
+            return now
+        if isinstance(given, datetime.datetime):
+            return dates.to_pendulum(given)
+        parsed = dates.parse(given)
+        if parsed is not None:
+            return parsed
+        self.logger.warning(
+            "The context's `date` (%r) is not a date and time caudal can read; `today`, "
+            "`yesterday` and `tomorrow` (and their `_nodash` forms) are based on the current "
+            "time instead.", given)
+        return given
+
     def _change(self, old: State, new: State) -> State:
-        """Call the flow's state handlers on a transition; each may replace the new state."""
-        if not self.state_handlers:
-            return new
-        return call_state_handlers(self.state_handlers, self.flow, old, new, self.logger)
+        """Call the flow's state handlers, then the runner's, on a transition; each may
+        replace the new state."""
+        if self.flow.state_handlers:
+            new = call_state_handlers(self.flow.state_handlers, self.flow, old, new,
+                                      self.logger)
+        if self.state_handlers:
+            new = call_state_handlers(self.state_handlers, self, old, new, self.logger)
+        return new
 
     # ------------------------------------------------------------------ running tasks
 

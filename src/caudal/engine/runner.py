@@ -19,11 +19,17 @@ def call_state_handlers(
     """Call ``handler(owner, old, new)`` in turn; each may return a state that replaces ``new``.
 
     Raises:
-        ENDRUN: a handler raised an error; the run ends Failed with the error in the message.
+        ENDRUN: a handler raised an error (the run ends Failed with the error in the
+            message), or a signal (``FAIL``, ``SKIP``, ``SUCCESS``...: the run ends in the
+            signal's state, and no later handler is called), as in Prefect 0.15.
     """
     for handler in handlers:
         try:
             new = handler(owner, old, new) or new
+        except signals.ENDRUN:
+            raise
+        except signals.CaudalStateSignal as sig:
+            raise signals.ENDRUN(sig.state) from None
         except CaudalSignal:
             raise
         except Exception as exc:

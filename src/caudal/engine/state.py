@@ -50,6 +50,13 @@ def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
+def _aware(when: datetime.datetime | None) -> datetime.datetime | None:
+    """A time as given, read as UTC when it has no zone (as Prefect 0.15 reads it)."""
+    if when is not None and when.tzinfo is None:
+        return when.replace(tzinfo=datetime.UTC)
+    return when
+
+
 _NOT_COMPARED = {"message", "result", "context", "timestamp"}
 
 
@@ -318,7 +325,7 @@ class Queued(_MetaState):
                  cached_inputs: dict[str, Any] | None = None) -> None:
         super().__init__(message=message, result=result, state=state, context=context,
                          cached_inputs=cached_inputs)
-        self.start_time = start_time or _utcnow()
+        self.start_time = _aware(start_time) or _utcnow()
 
 
 class Pending(State):
@@ -340,11 +347,12 @@ class Scheduled(Pending):
                  cached_inputs: dict[str, Any] | None = None) -> None:
         super().__init__(message=message, result=result, context=context,
                          cached_inputs=cached_inputs)
-        self.start_time = start_time if start_time is not None else _utcnow()
+        self.start_time = _aware(start_time) if start_time is not None else _utcnow()
 
 
 class Paused(Scheduled):
-    """Waiting for someone to resume it (``manual_only`` trigger or a PAUSE signal)."""
+    """Waiting for someone to resume it (``manual_only`` trigger or a PAUSE signal); with a
+    ``start_time``, until then at the latest, else (None) until resumed."""
 
     __slots__ = ()
     color = "#cfd8dc"
@@ -353,10 +361,9 @@ class Paused(Scheduled):
                  start_time: datetime.datetime | None = None,
                  context: dict[str, Any] | None = None,
                  cached_inputs: dict[str, Any] | None = None) -> None:
-        # A paused run has no time of its own: it waits "forever" unless resumed.
-        far = start_time or (_utcnow() + datetime.timedelta(days=3650))
-        super().__init__(message=message, result=result, start_time=far, context=context,
+        super().__init__(message=message, result=result, context=context,
                          cached_inputs=cached_inputs)
+        self.start_time = _aware(start_time)  # type: ignore[assignment]
 
 
 class Resume(Scheduled):
@@ -416,7 +423,7 @@ class Looped(Finished):
                  cached_inputs: dict[str, Any] | None = None) -> None:
         super().__init__(message=message, result=result, context=context,
                          cached_inputs=cached_inputs)
-        self.loop_count = loop_count
+        self.loop_count = 1 if loop_count is None else loop_count
 
 
 class Success(Finished):
@@ -448,7 +455,7 @@ class Cached(Success):
         super().__init__(message=message, result=result, context=context,
                          cached_inputs=cached_inputs)
         self.cached_parameters = cached_parameters
-        self.cached_result_expiration = cached_result_expiration
+        self.cached_result_expiration = _aware(cached_result_expiration)
         self.hashed_inputs = hashed_inputs
 
 

@@ -28,6 +28,7 @@ from caudal.engine.state import (
     Failed,
     Looped,
     Mapped,
+    Paused,
     Pending,
     Resume,
     Retrying,
@@ -68,7 +69,8 @@ class TaskRunner:
 
     Args:
         task: the task to run.
-        state_handlers: extra handlers called after the task's own, on every state change.
+        state_handlers: the runner's handlers, called after the task's own on every state
+            change with the runner (not the task) as first argument, as in Prefect 0.15.
         constants: the task's plain (non-task) arguments, as bound in its flow.
         flow_result: the flow's ``result``, used when the task has none of its own; by
             default the result of the flow in the context the runner is made in (the flow
@@ -85,7 +87,9 @@ class TaskRunner:
         self.task = task
         self.logger = _logger
         self.task_logger = get_logger(task.name)
-        self.state_handlers = [*task.state_handlers, *(state_handlers or ())]
+        self.state_handlers = list(state_handlers or ())
+        self._task_handlers = task.state_handlers
+        self._tags = sorted(task.tags)
         self.constants = dict(constants or {})
         if flow_result is None:
             flow_result = getattr(_context.get("flow"), "result", None)
@@ -127,6 +131,10 @@ class TaskRunner:
         ctx.setdefault("map_index", None)
         if isinstance(state, Resume):
             ctx["resume"] = True
+        elif run_count > 1 and "task_loop_count" in state.context:
+            # A retry of a LOOP's iteration goes on from that iteration, as in Prefect.
+            ctx["task_loop_count"] = state.context["task_loop_count"]
+            ctx["task_loop_result"] = state.context.get("task_loop_result")
         if "checkpointing" not in ctx:  # a TaskRunner used on its own, outside a flow run
             config = ctx.get("config")
             ctx["checkpointing"] = bool(config is not None and config.flows.checkpointing)
@@ -146,6 +154,8 @@ class TaskRunner:
                 message = f"Task '{full_name}': Unexpected error while running task: {exc!r}"
                 self.logger.exception(message)
                 state = Failed(message, result=exc)
+            # Every task state says the task's tags, as Prefect's do.
+            state.context["tags"] = self._tags
             log_fast(self.logger, INFO,
                      "Task '%s': Finished task run for task with final state: '%s'",
                      full_name, type(state).__name__)
@@ -169,8 +179,9 @@ class TaskRunner:
         if not state.is_pending() and not state.is_cached():
             raise signals.ENDRUN(state)  # finished earlier (a retry round or a restart)
         if state.is_scheduled() and not isinstance(state, Resume):
-            if state.start_time > _utcnow():  # type: ignore[attr-defined]
-                raise signals.ENDRUN(state)
+            start = state.start_time  # type: ignore[attr-defined]
+            if isinstance(state, Paused) or (start is not None and start > _utcnow()):
+                raise signals.ENDRUN(state)  # waits until resumed, or until its time
         if not self._upstream_finished(upstream_states):
             raise signals.ENDRUN(state)  # waits: an upstream task (or mapped child) will retry
         if task.skip_on_upstream_skip and self._upstream_skipped(upstream_states):
@@ -194,9 +205,11 @@ class TaskRunner:
         state = self._change(state, Running(message="Starting task run."))
         state = self._execute(state, inputs, full_name, run_count, result, checkpoint)
         while isinstance(state, Looped):
-            # LOOP: run again with the loop count and the last result in context.
+            # LOOP: run again with the loop count and the last result in context; each
+            # iteration has its own attempts (retries count from 1 again), as in Prefect.
             _context["task_loop_count"] = (state.loop_count or 1) + 1
             _context["task_loop_result"] = state.result
+            run_count = _context["task_run_count"] = 1
             state = self._change(Pending(), Running(message="Starting task run."))
             state = self._execute(state, inputs, full_name, run_count, result, checkpoint)
         if task.cache_for is not None and state.is_successful() and not state.is_skipped():
@@ -216,15 +229,27 @@ class TaskRunner:
                     start_time=_utcnow() + delay,
                     run_count=run_count,
                     cached_inputs=inputs,
+                    context=self._loop_context(),
                 ),
             )
         return state
 
+    @staticmethod
+    def _loop_context() -> dict[str, Any] | None:
+        """Where a LOOP was (its count and last result), for a retry to go on from there."""
+        if "task_loop_count" not in _context:
+            return None
+        return {"task_loop_count": _context["task_loop_count"],
+                "task_loop_result": _context.get("task_loop_result")}
+
     def _change(self, old: State, new: State) -> State:
-        """Call the state handlers on a transition; each may replace the new state."""
-        if not self.state_handlers:
-            return new
-        return call_state_handlers(self.state_handlers, self.task, old, new, self.logger)
+        """Call the task's state handlers, then the runner's, on a transition; each may
+        replace the new state."""
+        if self._task_handlers:
+            new = call_state_handlers(self._task_handlers, self.task, old, new, self.logger)
+        if self.state_handlers:
+            new = call_state_handlers(self.state_handlers, self, old, new, self.logger)
+        return new
 
     @staticmethod
     def _upstream_finished(upstream_states: Mapping[Edge, State]) -> bool:
@@ -444,15 +469,19 @@ def new_run_id() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
-def flatten_once(value: Any) -> list[Any]:
-    """``[[1, 2], [3]]`` becomes ``[1, 2, 3]``; items that are not lists stay as they are."""
-    flat: list[Any] = []
-    for item in value:
-        if isinstance(item, list | tuple):
-            flat.extend(item)
-        else:
-            flat.append(item)
-    return flat
+def flatten_once(value: Any) -> Any:
+    """``[[1, 2], [3]]`` becomes ``[1, 2, 3]``. A value that is not a sequence of sequences
+    (``100``, ``[[1], 2]``) stays as it is, as in Prefect: mapped over, it is unmappable
+    (that task fails); passed ``unmapped``, the task gets it unflattened.
+
+    Example:
+        >>> flatten_once([[1, 2], (3,)]), flatten_once([[1], 2]), flatten_once(100)
+        ([1, 2, 3], [[1], 2], 100)
+    """
+    try:
+        return [item for inner in value for item in inner]
+    except TypeError:
+        return value
 
 
 def load_upstream_value(edge: Edge, state: State, flow_result: Result | None) -> None:
