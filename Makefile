@@ -10,6 +10,8 @@ STAMP := $(VENV)/.installed-stamp
 PY39 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.9*/bin/python3.9) $(shell command -v python3.9 2>/dev/null))
 COMPAT_VENV := .compat-venv
 COMPAT_STAMP := $(COMPAT_VENV)/.installed-stamp
+# Azurite, the Azure Blob Storage emulator the Azure storage tests start (an npm package).
+AZURITE := .tools/node_modules/.bin/azurite-blob
 
 .PHONY: up test lint compat bench clean
 
@@ -25,10 +27,14 @@ $(COMPAT_STAMP):
 		prefect==0.15.9 'marshmallow<3.20' 'pendulum<3' pandas requests
 	touch $@
 
+$(AZURITE):
+	@command -v npm >/dev/null || { echo "make test needs npm (Node.js) for Azurite, the Azure storage emulator"; exit 1; }
+	npm install --prefix .tools --no-audit --no-fund --silent azurite@3.35.0
+
 up: $(STAMP)
 	$(PY) examples/users_report/up.py
 
-test: $(STAMP) $(COMPAT_STAMP)
+test: $(STAMP) $(COMPAT_STAMP) $(AZURITE)
 	$(PY) -m ruff check src tests examples benchmarks compat
 	CAUDAL_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(PY) -m pytest
 
@@ -45,4 +51,4 @@ bench: $(STAMP) $(COMPAT_STAMP)
 	$(PY) benchmarks/server.py --scale 0.1
 
 clean:
-	rm -rf $(VENV) $(COMPAT_VENV) build dist src/*.egg-info
+	rm -rf $(VENV) $(COMPAT_VENV) .tools build dist src/*.egg-info

@@ -329,6 +329,8 @@ ENVIRON_EXCEPTIONS = {
     "tasks/shell.py",
     # Reads KUBECONFIG, the Kubernetes client's own variable, when it makes the client.
     "agent/kubernetes/launcher.py",
+    # Reads the variables Prefect's storages read (GITHUB_ACCESS_TOKEN, a Webhook's ${VAR}).
+    "storage/secrets.py",
 }
 CAUDAL_NAME = re.compile(r"^CAUDAL_[A-Z0-9_]*$")
 

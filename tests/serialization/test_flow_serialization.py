@@ -117,3 +117,30 @@ def test_hash_ignores_where_local_storage_keeps_flows_on_each_machine(tmp_path):
     on_b.storage = Local(directory=str(tmp_path / "machine-b"))
 
     assert on_a.serialized_hash() == on_b.serialized_hash()
+
+
+def test_hash_changes_with_where_a_run_gets_the_code():
+    # The same code from another branch, URL or module is another version: registering it
+    # must not be skipped as unchanged (runs would keep the old settings).
+    from caudal.storage import Git, Module, Webhook
+
+    def flow_with(storage):
+        flow = _flow()
+        flow.storage = storage
+        return flow.serialized_hash()
+
+    hashes = {
+        flow_with(Git(flow_path="flows/etl.py", repo="data/pipelines", branch_name="main")),
+        flow_with(Git(flow_path="flows/etl.py", repo="data/pipelines", branch_name="dev")),
+        flow_with(Module("pipelines.etl")),
+        flow_with(Module("pipelines.etl_v2")),
+        flow_with(Webhook(build_request_kwargs={"url": "http://files/a"},
+                          build_request_http_method="PUT",
+                          get_flow_request_kwargs={"url": "http://files/a"},
+                          get_flow_request_http_method="GET")),
+        flow_with(Webhook(build_request_kwargs={"url": "http://files/b"},
+                          build_request_http_method="PUT",
+                          get_flow_request_kwargs={"url": "http://files/b"},
+                          get_flow_request_http_method="GET")),
+    }
+    assert len(hashes) == 6

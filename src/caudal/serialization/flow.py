@@ -136,6 +136,15 @@ def serialize_flow(flow: Flow) -> dict[str, Any]:
     }
 
 
+HASHED_STORAGE_KEYS = frozenset({
+    "type", "bucket", "container", "blob_name", "module", "repo", "repo_host", "workspace",
+    "project", "host", "base_url", "ref", "branch_name", "tag", "commit", "flow_path",
+    "flow_name", "git_clone_url_secret_name", "build_request_kwargs",
+    "build_request_http_method", "get_flow_request_kwargs", "get_flow_request_http_method"})
+"""The storage settings that say where a run gets the flow's code: changing one (a Git branch,
+a Webhook URL) with the same code makes a new version."""
+
+
 def serialized_hash(flow: Flow) -> str:
     """A digest of the flow's description and task code, stable across processes and machines.
 
@@ -147,9 +156,12 @@ def serialized_hash(flow: Flow) -> str:
         task.pop("source", None)  # paths differ between machines; the code itself is hashed
     storage = data.get("storage")
     if isinstance(storage, dict):
-        # The kind of storage and its bucket are part of what was registered; where a build
-        # put the flow, local folders and the source text (hashed per task above) are not.
-        data["storage"] = {k: storage[k] for k in ("type", "bucket") if k in storage}
+        # Where the code comes from is part of what was registered (the kind of storage, its
+        # bucket, repository, branch, URL...); where a build put the flow, local folders and
+        # the source text (hashed per task above) are not.
+        keys = HASHED_STORAGE_KEYS if storage.get("type") == "Local" \
+            else HASHED_STORAGE_KEYS | {"path"}
+        data["storage"] = {k: v for k, v in storage.items() if k in keys}
     codes = sorted(_code_of(t)[0] for t in flow.tasks)
     digest = hashlib.sha256()
     digest.update(json.dumps(data, sort_keys=True, default=repr).encode())
