@@ -153,7 +153,10 @@ def test_interval_clock_with_non_timedelta_raises_type_error():
 
 
 def test_naive_start_date_is_utc():
-    assert CronClock("0 3 * * *", start_date=dt.datetime(2021, 1, 1)).start_date.tzinfo is UTC
+    start = CronClock("0 3 * * *", start_date=dt.datetime(2021, 1, 1)).start_date
+
+    assert start.isoformat() == "2021-01-01T00:00:00+00:00"
+    assert start.timezone_name == "UTC"
 
 
 def test_pytz_zone_in_constructor_keeps_wall_time_and_drops_lmt_offset():

@@ -1,7 +1,8 @@
 """Schedules: clocks that fire, merged, filtered and adjusted (Prefect 0.15's paths).
 
 This package imports nothing from the rest of caudal, so the server computes fire times
-without the engine.
+without the engine. Start dates may be stdlib, pytz or pendulum datetimes; the times a
+schedule gives are pendulum DateTimes, as in Prefect (pendulum loads when the first is made).
 
 Example:
     >>> import datetime as dt

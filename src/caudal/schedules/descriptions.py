@@ -3,16 +3,20 @@
 ``schedule_to_dict`` describes clocks (with their zones, parameter defaults and labels),
 filters and adjustments; ``schedule_from_dict`` rebuilds a Schedule that fires at exactly the
 same times. Filters and adjustments made by a factory (``at_time(time(9))``) remember the
-factory and its arguments for this purpose.
+factory and its arguments for this purpose; an ``RRuleClock``'s rule is sent as the arguments
+that build it again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from caudal.schedules.timezones import as_aware
 
 __all__ = ["described", "schedule_from_dict", "schedule_to_dict"]
 
@@ -20,12 +24,17 @@ _SPEC = "_caudal_spec"
 
 
 def described(factory: Callable[..., Callable[..., Any]]) -> Callable[..., Callable[..., Any]]:
-    """Make a filter or adjustment factory tag what it returns with its name and arguments."""
+    """Make a filter or adjustment factory tag what it returns with its name and arguments.
+
+    Arguments may be given by position or by name (``on_date(month=1, day=1)``); either way
+    they are remembered by position, so both describe the same way.
+    """
+    signature = inspect.signature(factory)
 
     @functools.wraps(factory)
-    def make(*args: Any) -> Callable[..., Any]:
-        made = factory(*args)
-        setattr(made, _SPEC, (factory.__name__, args))
+    def make(*args: Any, **kwargs: Any) -> Callable[..., Any]:
+        made = factory(*args, **kwargs)  # a wrong call raises Python's own TypeError
+        setattr(made, _SPEC, (factory.__name__, signature.bind(*args, **kwargs).args))
         return made
 
     return make
@@ -33,6 +42,8 @@ def described(factory: Callable[..., Callable[..., Any]]) -> Callable[..., Calla
 
 def _encode(value: Any) -> Any:
     if isinstance(value, dt.datetime):
+        if type(value) is not dt.datetime:  # pendulum's: described as the stdlib one it names
+            value = as_aware(value)
         zone = value.tzinfo.key if isinstance(value.tzinfo, ZoneInfo) else None
         return {"datetime": value.isoformat(), "zone": zone}
     if isinstance(value, dt.time):
@@ -52,6 +63,41 @@ def _decode(value: Any) -> Any:
         return dt.time.fromisoformat(value["time"])
     if isinstance(value, dict) and "timedelta_s" in value:
         return dt.timedelta(seconds=value["timedelta_s"])
+    return value
+
+
+def _encode_rule_value(value: Any) -> Any:
+    from dateutil.rrule import weekday
+
+    if isinstance(value, dt.datetime):
+        tz = value.tzinfo
+        if tz is not None and not isinstance(tz, ZoneInfo | dt.timezone):
+            raise ValueError(
+                f"RRuleClock's rule has a date in time zone {tz!r}, which caudal cannot name to "
+                "the server; write the rule's dates with zoneinfo.ZoneInfo('America/Sao_Paulo'), "
+                "a pendulum or pytz zone, or a fixed offset."
+            )
+        return _encode(value)
+    if isinstance(value, weekday):
+        return {"weekday": value.weekday, "n": value.n}
+    if isinstance(value, list | tuple):
+        return [_encode_rule_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _encode_rule_value(v) for k, v in value.items()}
+    return value
+
+
+def _decode_rule_value(value: Any) -> Any:
+    from dateutil.rrule import weekday
+
+    if isinstance(value, dict) and "datetime" in value:
+        return _decode(value)
+    if isinstance(value, dict) and "weekday" in value:
+        return weekday(value["weekday"], value["n"])
+    if isinstance(value, dict):
+        return {k: _decode_rule_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode_rule_value(v) for v in value]
     return value
 
 
@@ -95,6 +141,11 @@ def _clock_to_dict(clock: Any) -> dict[str, Any]:
         data["day_or"] = clock.day_or
     elif data["type"] == "DatesClock":
         data["dates"] = [_encode(d) for d in clock.dates]
+    elif data["type"] == "RRuleClock":
+        from caudal.schedules.rrules import normalize_rule, rule_parts
+
+        # The rule's arguments, with the zones caudal reads its dates in (see RRuleClock).
+        data["rrule"] = _encode_rule_value(rule_parts(normalize_rule(clock.rrule_obj)))
     return data
 
 
@@ -112,6 +163,11 @@ def _clock_from_dict(data: dict[str, Any]) -> Any:
         return clocks.CronClock(data["cron"], day_or=data.get("day_or"), **bounds, **common)
     if kind == "DatesClock":
         return clocks.DatesClock([_decode(d) for d in data["dates"]], **common)
+    if kind == "RRuleClock":
+        from caudal.schedules.rrules import build_rule
+
+        return clocks.RRuleClock(build_rule(_decode_rule_value(data["rrule"])), **bounds,
+                                 **common)
     raise ValueError(f"Unknown clock type {kind!r} in a schedule description.")
 
 

@@ -2,7 +2,8 @@
 
 Each filter has the signature ``Callable[[datetime], bool]``; the ``on_…``, ``at_…``,
 ``between_…`` and ``is_day_of_week`` helpers build one. Dates and times are read in the
-candidate's own time zone (the clock's zone).
+candidate's own time zone (the clock's zone). Arguments keep Prefect 0.15's names, so
+``is_weekday(dt=...)`` and ``on_date(month=1, day=1)`` work too.
 
 Example:
     >>> import datetime as dt
@@ -13,8 +14,8 @@ Example:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
+from datetime import datetime, time
 
 from caudal.schedules.descriptions import described
 from caudal.schedules.timezones import add_days, as_aware, instant
@@ -23,26 +24,26 @@ __all__ = ["at_time", "between_dates", "between_datetimes", "between_times", "is
            "is_month_end", "is_month_start", "is_weekday", "is_weekend", "on_date",
            "on_datetime"]
 
-Filter = Callable[[dt.datetime], bool]
+Filter = Callable[[datetime], bool]
 
 
 @described
-def on_datetime(dt_: dt.datetime) -> Filter:
+def on_datetime(dt: datetime) -> Filter:
     """Keep only the event at exactly this moment (naive means UTC)."""
-    target = instant(dt_)
+    target = instant(dt)
 
-    def _on_datetime(when: dt.datetime) -> bool:
+    def _on_datetime(when: datetime) -> bool:
         return instant(when) == target
 
     return _on_datetime
 
 
 @described
-def between_datetimes(start: dt.datetime, end: dt.datetime) -> Filter:
+def between_datetimes(start: datetime, end: datetime) -> Filter:
     """Keep events from ``start`` to ``end``, both included (naive means UTC)."""
     low, high = instant(start), instant(end)
 
-    def _between_datetimes(when: dt.datetime) -> bool:
+    def _between_datetimes(when: datetime) -> bool:
         return low <= instant(when) <= high
 
     return _between_datetimes
@@ -52,7 +53,7 @@ def between_datetimes(start: dt.datetime, end: dt.datetime) -> Filter:
 def on_date(month: int, day: int) -> Filter:
     """Keep events on this month and day, in any year."""
 
-    def _on_date(when: dt.datetime) -> bool:
+    def _on_date(when: datetime) -> bool:
         return (when.month, when.day) == (month, day)
 
     return _on_date
@@ -70,7 +71,7 @@ def between_dates(start_month: int, start_day: int, end_month: int, end_day: int
     """
     low, high = (start_month, start_day), (end_month, end_day)
 
-    def _between_dates(when: dt.datetime) -> bool:
+    def _between_dates(when: datetime) -> bool:
         day = (when.month, when.day)
         if low <= high:
             return low <= day <= high
@@ -80,20 +81,20 @@ def between_dates(start_month: int, start_day: int, end_month: int, end_day: int
 
 
 @described
-def at_time(t: dt.time) -> Filter:
+def at_time(t: time) -> Filter:
     """Keep events at exactly this wall time of day."""
 
-    def _at_time(when: dt.datetime) -> bool:
+    def _at_time(when: datetime) -> bool:
         return when.time() == t
 
     return _at_time
 
 
 @described
-def between_times(start: dt.time, end: dt.time) -> Filter:
+def between_times(start: time, end: time) -> Filter:
     """Keep events between two wall times of day, both included; the range may wrap midnight."""
 
-    def _between_times(when: dt.datetime) -> bool:
+    def _between_times(when: datetime) -> bool:
         now = when.time()
         if start <= end:
             return start <= now <= end
@@ -102,31 +103,31 @@ def between_times(start: dt.time, end: dt.time) -> Filter:
     return _between_times
 
 
-def is_weekday(dt_: dt.datetime) -> bool:
+def is_weekday(dt: datetime) -> bool:
     """Keep events from Monday to Friday."""
-    return dt_.weekday() < 5
+    return dt.weekday() < 5
 
 
-def is_weekend(dt_: dt.datetime) -> bool:
+def is_weekend(dt: datetime) -> bool:
     """Keep events on Saturday and Sunday."""
-    return dt_.weekday() > 4
+    return dt.weekday() > 4
 
 
-def is_month_end(dt_: dt.datetime) -> bool:
+def is_month_end(dt: datetime) -> bool:
     """Keep events on the last day of their month."""
-    return add_days(as_aware(dt_), 1).month != dt_.month
+    return add_days(as_aware(dt), 1).month != dt.month
 
 
-def is_month_start(dt_: dt.datetime) -> bool:
+def is_month_start(dt: datetime) -> bool:
     """Keep events on the first day of their month."""
-    return dt_.day == 1
+    return dt.day == 1
 
 
 @described
 def is_day_of_week(day_of_week: int) -> Filter:
     """Keep events on one day of the week: 0 is Monday, 6 is Sunday."""
 
-    def _is_day_of_week(when: dt.datetime) -> bool:
+    def _is_day_of_week(when: datetime) -> bool:
         return when.weekday() == day_of_week
 
     return _is_day_of_week

@@ -76,13 +76,13 @@ class Schedule:
 
     @property
     def start_date(self) -> dt.datetime | None:
-        """The earliest start date of the clocks, or None."""
+        """The earliest start date of the clocks (a pendulum DateTime), or None."""
         dates = [c.start_date for c in self.clocks if c.start_date is not None]
         return min(dates, key=instant) if dates else None
 
     @property
     def end_date(self) -> dt.datetime | None:
-        """The latest end date of the clocks, or None."""
+        """The latest end date of the clocks (a pendulum DateTime), or None."""
         dates = [c.end_date for c in self.clocks if c.end_date is not None]
         return max(dates, key=instant) if dates else None
 
@@ -108,7 +108,8 @@ class Schedule:
                 parameter defaults and labels) instead of datetimes
 
         Returns:
-            - List[datetime] or List[ClockEvent], in time order
+            - List[datetime] or List[ClockEvent], in time order: pendulum DateTimes, as in
+                Prefect (an adjustment of your own may return another kind of datetime)
         """
         found: list = []
         if n <= 0:
@@ -167,9 +168,14 @@ def IntervalSchedule(start_date: dt.datetime | None = None,
 
     Example:
         >>> import datetime as dt
-        >>> schedule = IntervalSchedule(interval=dt.timedelta(minutes=15))
-        >>> [t.isoformat() for t in schedule.next(2, after=dt.datetime(2021, 1, 1, 0, 7))]
-        ['2021-01-01T00:15:00+00:00', '2021-01-01T00:30:00+00:00']
+        >>> import pendulum
+        >>> schedule = IntervalSchedule(
+        ...     start_date=pendulum.datetime(2021, 3, 1, 9, tz="America/New_York"),
+        ...     interval=dt.timedelta(days=1))
+        >>> [t.isoformat() for t in schedule.next(2, after=pendulum.datetime(2021, 3, 13))]
+        ['2021-03-13T09:00:00-05:00', '2021-03-14T09:00:00-04:00']
+        >>> schedule.next(1, after=pendulum.datetime(2021, 3, 13))[0].subtract(days=1).to_date_string()
+        '2021-03-12'
     """
     if interval is None:
         raise TypeError("IntervalSchedule needs an interval, e.g. interval=timedelta(hours=1).")
