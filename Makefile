@@ -13,7 +13,7 @@ COMPAT_STAMP := $(COMPAT_VENV)/.installed-stamp
 # Azurite, the Azure Blob Storage emulator the Azure storage tests start (an npm package).
 AZURITE := .tools/node_modules/.bin/azurite-blob
 
-.PHONY: up test lint compat bench clean
+.PHONY: up test lint compat bench clean graphviz
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,10 +31,18 @@ $(AZURITE):
 	@command -v npm >/dev/null || { echo "make test needs npm (Node.js) for Azurite, the Azure storage emulator"; exit 1; }
 	npm install --prefix .tools --no-audit --no-fund --silent azurite@3.35.0
 
+# Graphviz's `dot`, which Flow.visualize renders with (a Debian package): installed when this
+# runs as root with apt, else the rendering test is skipped with a note.
+graphviz:
+	@command -v dot >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -q graphviz >/dev/null 2>&1 || \
+		  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q graphviz >/dev/null 2>&1; }; }; } || \
+		echo "note: Graphviz's dot is not installed; the Flow.visualize rendering test will be skipped"
+
 up: $(STAMP)
 	$(PY) examples/users_report/up.py
 
-test: $(STAMP) $(COMPAT_STAMP) $(AZURITE)
+test: $(STAMP) $(COMPAT_STAMP) $(AZURITE) graphviz
 	$(PY) -m ruff check src tests examples benchmarks compat
 	CAUDAL_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(PY) -m pytest
 

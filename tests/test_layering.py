@@ -16,9 +16,12 @@ LOCAL_LAYERS = ("core", "engine", "tasks/core", "tasks/control_flow", "utilities
 NETWORK = ("caudal.client", "caudal.server", "caudal.agent", "caudal.backend", "caudal.cli")
 # The server's own libraries: a local layer that imported one would load it with flow.run().
 SERVER_LIBRARIES = ("sqlalchemy", "starlette", "uvicorn", "alembic")
-# The one arrow from a local layer to the network, and why: Flow.register is a call to the
-# server. It imports the client inside the method, so flow.run() never loads it.
-ALLOWED_NETWORK_ARROWS = {("core/flow.py", "caudal.client")}
+# The arrows from a local layer to the network, and why. Each is imported inside its method,
+# so flow.run() never loads it:
+# - Flow.register is a call to the server, through the client;
+# - Flow.run_agent starts a LocalAgent in the process (Prefect 0.15's Flow.run_agent), which
+#   is what takes the flow's runs from the server.
+ALLOWED_NETWORK_ARROWS = {("core/flow.py", "caudal.client"), ("core/flow.py", "caudal.agent")}
 LEAVES = ("exceptions.py", "configuration.py", "engine/state.py", "utilities/edges.py")
 # What runs a flow: the client and the views read runs from the server and never load these.
 RUNNERS = ("caudal.engine.flow_runner", "caudal.engine.task_runner", "caudal.engine.runner",

@@ -19,9 +19,14 @@ The tree::
     └── NotAvailableError           a feature that a later caudal release delivers
 
     CaudalSignal (BaseException)    raised by a task to set its own state; see caudal.engine.signals
+    ├── CaudalStateSignal           FAIL, SUCCESS, SKIP, RETRY, PAUSE, LOOP... (engine.signals)
+    ├── ENDRUN                      stops a task run in a given state (engine.signals)
+    └── TaskTimeoutSignal           raised inside a task that ran past its ``timeout``
 
 Signals derive from ``BaseException`` on purpose: pipelines wrap their code in
 ``except Exception:`` all the time, and a ``FAIL`` or ``SKIP`` must still reach the runner.
+``PrefectException`` and ``PrefectSignal`` are Prefect 0.15's names for ``CaudalError`` and
+``CaudalSignal``, so that ``except prefect.exceptions.PrefectSignal`` keeps working renamed.
 """
 
 from __future__ import annotations
@@ -40,9 +45,12 @@ __all__ = [
     "NotAvailableError",
     "ObjectNotFound",
     "ParameterError",
+    "PrefectException",
+    "PrefectSignal",
     "ResultNotImplementedError",
     "ServerUnavailable",
     "TaskDefinitionError",
+    "TaskTimeoutSignal",
     "UnknownParameterError",
 ]
 
@@ -141,3 +149,13 @@ class CaudalSignal(BaseException):
 
     def __init__(self, message: str | None = None, *args: Any) -> None:
         super().__init__(message, *args)
+
+
+class TaskTimeoutSignal(CaudalSignal):
+    """Raised inside a task that ran past its ``timeout``; the task run ends ``TimedOut``."""
+
+
+# Prefect 0.15's names for the two bases (``prefect.exceptions``): code that catches them by
+# those names, renamed, catches caudal's.
+PrefectException = CaudalError
+PrefectSignal = CaudalSignal

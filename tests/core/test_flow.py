@@ -469,3 +469,42 @@ def test_flow_run_returns_states_of_all_tasks():
 
     assert isinstance(state, Success)
     assert set(state.result) == {a, b}
+
+
+# ------------------------------------------------------------------ save and load
+
+
+def test_saved_flow_loads_from_its_path_and_runs(tmp_path):
+    with Flow("saved") as flow:
+        result = plus(one())
+
+    path = flow.save(str(tmp_path / "saved.flow"))
+    loaded = Flow.load(path)
+
+    assert path == str(tmp_path / "saved.flow")
+    assert loaded.name == "saved"
+    by_name = {t.name: s.result for t, s in loaded.run().result.items()}
+    assert by_name == {"one": 1, "plus": 2}
+    assert result not in loaded.tasks  # a copy, not the same objects
+
+
+def test_save_without_path_writes_slug_file_in_home_flows_and_load_finds_it_by_name(tmp_path):
+    from caudal.utilities.configuration import set_temporary_config
+
+    with Flow("Über ETL: Daily v2") as flow:
+        one()
+
+    with set_temporary_config({"home_dir": str(tmp_path)}):
+        path = flow.save()
+        loaded = Flow.load("Über ETL: Daily v2")
+
+    assert path == str(tmp_path / "flows" / "uber-etl-daily-v2.caudal")
+    assert loaded.name == "Über ETL: Daily v2"
+
+
+def test_load_of_a_flow_never_saved_raises_file_not_found_naming_the_path(tmp_path):
+    from caudal.utilities.configuration import set_temporary_config
+
+    with set_temporary_config({"home_dir": str(tmp_path)}):
+        with pytest.raises(FileNotFoundError, match="never-saved.caudal"):
+            Flow.load("never saved")

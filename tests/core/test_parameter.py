@@ -164,3 +164,19 @@ def test_parameters_that_are_not_a_dict_are_refused_before_anything_runs(capsys)
     with pytest.raises(TypeError, match="takes a dict of parameter names"):
         flow.run(parameters=["n", 2])
     assert "Starting task run" not in capsys.readouterr().out
+
+
+def test_parameter_from_its_old_path_in_core_task_warns_and_works():
+    from caudal.core.task import Parameter as OldParameter
+
+    with pytest.warns(UserWarning, match="please import as `caudal.Parameter`"):
+        with Flow("old path") as flow:
+            region = OldParameter("region", default="rmr")
+            shown = show(region)
+
+    assert isinstance(region, Parameter)
+    assert flow.run(region="abc").result[shown].result == "abc"
+
+
+def test_parameter_copy_takes_the_new_name_as_its_slug():
+    assert Parameter("x").copy("y").slug == "y"

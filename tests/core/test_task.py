@@ -603,3 +603,140 @@ def test_unpickled_flow_runs_with_same_results():
     assert restored.name == "pickled"
     by_name = {t.name: state.result[t].result for t in restored.tasks}
     assert by_name == {"x": 2, "inc": 3, "add": 13, "double": 26}
+
+
+# ------------------------------------------------------------------ copies of tasks with slugs
+
+
+def test_copy_of_task_with_slug_gets_the_slug_with_copy_suffix():
+    original = Task(name="load", slug="load-users")
+
+    assert original.copy().slug == "load-users-copy"
+    assert original.copy(name="load_again").slug == "load-users-copy"
+    assert original.copy().copy().slug == "load-users-copy-copy"
+    assert original.copy(slug="load-orders").slug == "load-orders"
+    assert Task(name="no slug").copy().slug is None
+
+
+def test_task_with_slug_and_its_copy_run_in_one_flow():
+    first = FunctionTask(lambda: "users", name="extract", slug="extract")
+    second = first.copy()
+    flow = Flow("two extracts", tasks=[first, second])
+
+    state = flow.run()
+
+    assert sorted(flow.slugs.values()) == ["extract", "extract-copy"]
+    assert [state.result[t].result for t in (first, second)] == ["users", "users"]
+
+
+def test_calling_task_with_slug_twice_in_one_flow_raises_as_in_prefect():
+    # Each call copies the task, and both copies get the slug "<slug>-copy".
+    fixed = FunctionTask(lambda: 1, name="fixed", slug="fixed")
+
+    with pytest.raises(ValueError, match='slug "fixed-copy" already exists'):
+        with Flow("twice"):
+            fixed()
+            fixed()
+
+
+# ------------------------------------------------------------------ outputs from annotations
+
+
+@task
+def nothing() -> typing.Tuple[()]:  # noqa: UP006  Prefect-era spelling
+    return ()
+
+
+@task
+def builtin_nothing() -> tuple[()]:
+    return ()
+
+
+@task
+def any_tuple() -> tuple:
+    return (1,)
+
+
+@task
+def bare_tuple() -> typing.Tuple:  # noqa: UP006
+    return (1,)
+
+
+@task
+def variadic_tuple() -> tuple[int, ...]:
+    return (1, 2)
+
+
+def test_empty_tuple_annotation_sets_nout_to_zero():
+    with Flow("nothing") as flow:
+        outputs = list(nothing())
+
+    assert (nothing.nout, builtin_nothing.nout) == (0, 0)
+    assert outputs == []
+    assert flow.run().is_successful()
+
+
+def test_tuple_annotation_without_item_types_leaves_nout_unset():
+    assert [t.nout for t in (any_tuple, bare_tuple, variadic_tuple)] == [None, None, None]
+    with pytest.raises(TypeError, match="not iterable"):
+        iter(any_tuple)
+
+
+# ------------------------------------------------------------------ signatures
+
+
+class Resize(Task):
+    def __init__(self, factor=2, **kwargs):
+        self.factor = factor
+        super().__init__(**kwargs)
+
+    def run(self, image, width: int = 100, **options) -> str:
+        return f"{image} at {width * self.factor}"
+
+
+CALL_KEYWORDS = ("mapped: bool = False, task_args: dict = None, "
+                 "upstream_tasks: Iterable[Any] = None, flow: 'Flow' = None")
+
+
+def test_signature_of_task_shows_run_parameters_then_call_keywords():
+    import inspect
+
+    # This module's annotations are strings (``from __future__ import annotations``).
+    assert str(inspect.signature(Resize())) == (
+        f"(image, width: 'int' = 100, *, {CALL_KEYWORDS}, **options) -> 'Task'")
+    assert str(inspect.signature(Task())) == f"(*, {CALL_KEYWORDS}) -> 'Task'"
+
+
+def test_signature_of_task_binds_the_way_calling_it_does():
+    import inspect
+
+    bound = inspect.signature(Resize()).bind("cat.png", width=20, mapped=True, quality=9)
+
+    assert bound.arguments == {"image": "cat.png", "width": 20, "mapped": True,
+                               "options": {"quality": 9}}
+
+
+def test_signature_of_task_follows_run_set_on_the_instance():
+    import inspect
+
+    resize = Resize()
+    resize.run = lambda path, scale=1: path
+
+    assert str(inspect.signature(resize)) == f"(path, scale=1, *, {CALL_KEYWORDS}) -> 'Task'"
+
+
+def test_signature_of_task_class_is_its_init():
+    import inspect
+
+    class Plain(Task):
+        def run(self, x):
+            return x
+
+    assert str(inspect.signature(Resize)) == "(factor=2, **kwargs)"
+    assert list(inspect.signature(Plain).parameters)[:3] == ["name", "slug", "tags"]
+
+
+def test_signature_of_decorated_function_task_shows_call_keywords():
+    import inspect
+
+    assert str(inspect.signature(add)) == f"(x, y, *, {CALL_KEYWORDS}) -> 'Task'"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import caudal
 from caudal import Flow, tags, task
 
@@ -72,3 +74,67 @@ def test_task_defined_in_block_keeps_tags_when_called_outside():
         called = made()
 
     assert called.tags == {"defined"}
+
+
+# ------------------------------------------------------------------ pause_task
+
+
+def test_pause_task_leaves_the_task_paused_and_downstream_waiting():
+    from caudal.engine.flow_runner import FlowRunner
+    from caudal.utilities.tasks import pause_task
+
+    @task
+    def publish():
+        pause_task("waiting for sign-off")
+        return "published"
+
+    @task
+    def announce(what):
+        return f"{what}!"
+
+    with Flow("release") as flow:
+        published = publish()
+        announced = announce(published)
+
+    state = FlowRunner(flow).run(return_tasks=[published, announced])
+
+    paused = state.result[published]
+    assert (type(paused).__name__, paused.message) == ("Paused", "waiting for sign-off")
+    assert state.result[announced].is_pending()
+
+
+def test_resumed_task_runs_past_pause_task():
+    from caudal.engine.flow_runner import FlowRunner
+    from caudal.engine.state import Resume
+    from caudal.utilities.tasks import pause_task
+
+    calls = []
+
+    @task
+    def publish():
+        calls.append("before pause")
+        pause_task()
+        return "published"
+
+    with Flow("release") as flow:
+        published = publish()
+
+    first = FlowRunner(flow).run(return_tasks=[published])
+    resumed = FlowRunner(flow).run(return_tasks=[published], task_states={published: Resume()})
+
+    assert first.result[published].message == "Pause signal raised during task execution."
+    assert resumed.result[published].result == "published"
+    assert calls == ["before pause", "before pause"]  # the task runs again from the start
+
+
+def test_pause_task_with_duration_resumes_after_it():
+    import datetime
+
+    from caudal.engine import signals
+    from caudal.utilities.tasks import pause_task
+
+    with pytest.raises(signals.PAUSE) as excinfo:
+        pause_task(duration=datetime.timedelta(minutes=5))
+
+    wait = excinfo.value.state.start_time - datetime.datetime.now(datetime.UTC)
+    assert datetime.timedelta(minutes=4) < wait <= datetime.timedelta(minutes=5)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import collections
 import copy as _copy
+import os
+import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
@@ -514,10 +517,145 @@ class Flow(TaskGraph):
                                    version_group_id=version_group_id, no_url=no_url,
                                    idempotency_key=idempotency_key, labels=labels)
 
-    def visualize(self, *args: Any, **kwargs: Any) -> Any:
-        from caudal.exceptions import NotAvailableError
+    def run_agent(self, token: str | None = None, show_flow_logs: bool = False,
+                  log_to_cloud: bool | None = None, api_key: str | None = None, *,
+                  labels: Iterable[str] | None = None, env_vars: dict[str, str] | None = None,
+                  max_runs: int | None = None) -> None:
+        """Run a local agent for this flow in this process: it takes the server's runs of
+        the flow's labels and runs them here, until Ctrl-C or SIGTERM (or ``max_runs``).
 
-        raise NotAvailableError("Flow.visualize", "caudal's web UI (its DAG view)")
+        The agent has the run config's labels and this host's name, as Prefect's does; a flow
+        registered with ``Local`` storage carries that name, so its runs are taken.
+
+        Args:
+            token: Prefect's old name for ``api_key``.
+            show_flow_logs: accepted for Prefect 0.15 code; caudal's agent keeps each run's
+                output in ``<home_dir>/agent/output`` and the run's logs are on the server
+                (``caudal logs``), so True only warns.
+            log_to_cloud: accepted for Prefect 0.15 code; runs always send their logs to the
+                server, so False only warns.
+            api_key: the key to talk to the server with (default: the configuration's).
+            labels: more labels for the agent (caudal only).
+            env_vars: variables set for every run it launches (caudal only).
+            max_runs: stop after launching this many runs, once they end (caudal only).
+
+        Raises:
+            ServerUnavailable: the server (``CAUDAL_API``) cannot be reached.
+        """
+        # The one arrow from core to the agent: it is what runs flows for the server. It is
+        # imported here, so that building or running a flow never loads it.
+        from caudal.agent import LocalAgent
+
+        if show_flow_logs:
+            _warn_ignored("show_flow_logs=True", "caudal's local agent keeps each run's "
+                          "output in <home_dir>/agent/output; read a run's logs with "
+                          "'caudal logs' or in the UI")
+        if log_to_cloud is False:
+            _warn_ignored("log_to_cloud=False", "flow runs always send their logs to the "
+                          "caudal server")
+        run_labels = list(getattr(self.run_config, "labels", None) or ())
+        agent = LocalAgent(labels=[*run_labels, *(labels or ())], env_vars=env_vars,
+                           api_key=api_key or token)
+        agent.start(max_runs=max_runs)
+
+    def save(self, fpath: str | None = None) -> str:
+        """Write the flow to a file with cloudpickle; ``Flow.load`` reads it back.
+
+        Args:
+            fpath: the file to write; by default ``<home_dir>/flows/<slug>.caudal``
+                (``~/.caudal/flows/...``), where the slug is the flow's name in lower-case
+                ASCII letters and digits joined by hyphens ("ETL: Daily" is "etl-daily").
+
+        Returns:
+            The file's path.
+
+        Example:
+            >>> import os, tempfile
+            >>> from caudal import Flow, task
+            >>> from caudal.utilities.configuration import set_temporary_config
+            >>> with Flow("ETL: Daily") as flow:
+            ...     task(lambda: 1, name="one")()
+            <Task: one>
+            >>> with set_temporary_config({"home_dir": tempfile.mkdtemp()}):
+            ...     path = flow.save()
+            ...     Flow.load("ETL: Daily").name, os.path.basename(path)
+            ('ETL: Daily', 'etl-daily.caudal')
+        """
+        import cloudpickle  # loaded only when a flow is saved
+
+        if fpath is None:
+            directory = _saved_flows_directory()
+            os.makedirs(directory, exist_ok=True)
+            fpath = os.path.join(directory, f"{_file_slug(self.name)}.caudal")
+        with open(fpath, "wb") as handle:
+            cloudpickle.dump(self, handle)
+        return str(fpath)
+
+    @staticmethod
+    def load(fpath: str) -> Flow:
+        """Read a flow written by ``flow.save()``.
+
+        Args:
+            fpath: the file's absolute path, or the flow's name, for a flow saved where
+                ``save`` puts it by default.
+
+        Raises:
+            FileNotFoundError: no such file (the message names the path tried).
+        """
+        import cloudpickle
+
+        if not os.path.isabs(fpath):
+            fpath = os.path.join(_saved_flows_directory(), f"{_file_slug(str(fpath))}.caudal")
+        with open(fpath, "rb") as handle:
+            return cloudpickle.load(handle)
+
+    def visualize(self, flow_state: State | None = None, filename: str | None = None,
+                  format: str | None = None) -> Any:
+        """Draw the flow with Graphviz: inline in a notebook, else in the system's viewer; with
+        ``filename``, to that file instead (``format``: "pdf" by default, "png", "svg"...).
+
+        Tasks are nodes, mapped ones boxes; edges are labelled with the argument they fill
+        and dashed when mapped. Given ``flow_state`` (what ``flow.run()`` returned), nodes
+        are filled with their states' colours and mapped tasks drawn once per child.
+
+        Returns:
+            The ``graphviz.Digraph``; its DOT text is ``.source``.
+
+        Raises:
+            ImportError: the graphviz package is not installed (``pip install 'caudal[viz]'``).
+            caudal.core.diagram.DotNotFound: Graphviz's ``dot`` program is not installed;
+                the graph is on the error, as ``graph``.
+        """
+        try:
+            from caudal.core import diagram  # graphviz, an extra, loads only to draw
+        except ImportError as exc:
+            if exc.name != "graphviz":
+                raise
+            raise ImportError(
+                "Flow.visualize needs the graphviz package, which is not installed: "
+                "pip install 'caudal[viz]' (and Graphviz's 'dot' program to render)."
+            ) from exc
+        graph = diagram.flow_graph(self, flow_state)
+        diagram.show_graph(graph, self.name, filename=filename, format=format)
+        return graph
+
+
+def _saved_flows_directory() -> str:
+    return os.path.join(str(context.config.home_dir), "flows")
+
+
+def _file_slug(name: str) -> str:
+    """``name`` as a file name: accents dropped, lower-case letters and digits joined by
+    hyphens ("Über ETL: v2" is "uber-etl-v2"); "flow" when nothing is left."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "flow"
+
+
+def _warn_ignored(what: str, why: str) -> None:
+    import warnings
+
+    warnings.warn(f"Flow.run_agent: {what} has no effect in caudal: {why}.", UserWarning,
+                  stacklevel=3)
 
 
 def _resource_classes() -> tuple[type, type]:

@@ -72,7 +72,10 @@ class Parameter(Task):
         if self.name in parameters:
             return parameters[self.name]
         if self.required:
-            raise ValueError(f'Parameter "{self.name}" was required but not provided.')
+            from caudal.engine import signals
+
+            # A FAIL, as in Prefect: the parameter ends Failed with this message alone.
+            raise signals.FAIL(f'Parameter "{self.name}" was required but not provided.')
         return self.default
 
 

@@ -73,7 +73,8 @@ def _validate_run_signature(run: Callable[..., Any], owner: str) -> None:
 
 
 def _infer_nout(run: Callable[..., Any]) -> int | None:
-    """Number of outputs from a ``-> Tuple[a, b]`` annotation; None when it can't tell."""
+    """Number of outputs from a ``-> Tuple[a, b]`` annotation (0 for ``Tuple[()]``); None for
+    a bare ``tuple`` or ``Tuple``, ``Tuple[int, ...]`` and anything else, as in Prefect."""
     try:
         hints = typing.get_type_hints(inspect.unwrap(run))
     except Exception:
@@ -82,9 +83,40 @@ def _infer_nout(run: Callable[..., Any]) -> int | None:
     if typing.get_origin(ret) is not tuple:
         return None
     args = typing.get_args(ret)
-    if not args or (len(args) == 2 and args[1] is Ellipsis):
+    if not args:
+        # ``Tuple[()]`` (an empty tuple) has its arguments, empty; a bare ``Tuple`` has none.
+        return 0 if hasattr(ret, "__args__") else None
+    if len(args) == 2 and args[1] is Ellipsis:
         return None
     return len(args)
+
+
+# The keywords ``Task.__call__`` adds to ``run()``'s parameters, shown as Prefect shows them.
+_CALL_KEYWORDS = [
+    inspect.Parameter("mapped", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=bool),
+    inspect.Parameter("task_args", inspect.Parameter.KEYWORD_ONLY, default=None,
+                      annotation=dict),
+    inspect.Parameter("upstream_tasks", inspect.Parameter.KEYWORD_ONLY, default=None,
+                      annotation=typing.Iterable[Any]),
+    inspect.Parameter("flow", inspect.Parameter.KEYWORD_ONLY, default=None, annotation="Flow"),
+]
+
+
+class _CallSignature:
+    """``inspect.signature(task)``: what calling the task takes, ``run()``'s parameters and
+    then ``mapped``, ``task_args``, ``upstream_tasks`` and ``flow``, as in Prefect 0.15.
+
+    On the class it is absent, so that ``inspect.signature(MyTask)`` shows ``__init__``'s.
+    """
+
+    def __get__(self, task: Task | None, owner: type) -> inspect.Signature:
+        if task is None:
+            raise AttributeError("__signature__")
+        params = list(inspect.signature(task.run).parameters.values())
+        var_keyword = [p for p in params if p.kind is p.VAR_KEYWORD]
+        params = [p for p in params if p.kind is not p.VAR_KEYWORD]
+        return inspect.Signature([*params, *_CALL_KEYWORDS, *var_keyword],
+                                 return_annotation="Task")
 
 
 def _seconds(value: int | float | datetime.timedelta | None, what: str) -> float | None:
@@ -134,6 +166,8 @@ class Task:
         >>> flow.run().result[y].result
         42
     """
+
+    __signature__ = _CallSignature()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -236,6 +270,9 @@ class Task:
     def copy(self, **task_args: Any) -> Task:
         """A new task with the same configuration, and ``task_args`` changed.
 
+        A task with a ``slug`` gives its copy the slug ``<slug>-copy`` (unless ``task_args``
+        sets one), so that both fit in one flow, as in Prefect.
+
         Example:
             >>> from caudal import task
             >>> @task(max_retries=1, retry_delay=__import__("datetime").timedelta(0))
@@ -254,6 +291,8 @@ class Task:
                 stacklevel=2,
             )
         new = _copy.copy(self)
+        if new.slug is not None and "slug" not in task_args:
+            new.slug = f"{new.slug}-copy"
         new.tags = set(self.tags)
         new.state_handlers = list(self.state_handlers)
         if "on_failure" in task_args:
@@ -550,3 +589,25 @@ def failure_handler(on_failure: Callable[..., Any]) -> Callable[..., Any]:
 
     handler._on_failure = on_failure  # type: ignore[attr-defined]
     return handler
+
+
+def __getattr__(name: str) -> Any:
+    # Prefect 0.15 keeps an old ``Parameter`` here that warns it has moved. parameter.py builds
+    # on this module, so the class is made on first use and kept in the module's namespace.
+    if name != "Parameter":
+        raise AttributeError(f"module '{__name__}' has no attribute '{name}'")
+    from caudal.core.parameter import Parameter as _Parameter
+
+    class Parameter(_Parameter):
+        """``caudal.Parameter`` at its old path: warns that it has moved, then is one."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            import warnings
+
+            warnings.warn("`Parameter` has moved, please import as `caudal.Parameter`",
+                          UserWarning, stacklevel=2)
+            super().__init__(*args, **kwargs)
+
+    Parameter.__qualname__ = "Parameter"
+    globals()["Parameter"] = Parameter
+    return Parameter

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from caudal.engine import signals
-from caudal.engine.runner import call_state_handlers
+from caudal.engine.runner import call_state_handlers, raising_on_exception
 from caudal.engine.state import Failed, Mapped, Pending, Running, State, Success
 from caudal.engine.task_runner import TaskRunner, child_state, flatten_once, load_upstream_value
 from caudal.utilities import dates
@@ -97,6 +97,8 @@ class FlowRunner:
             except signals.ENDRUN as end:
                 state = end.state
             except Exception as exc:
+                if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                    raise
                 message = f"Unexpected error while running flow: {exc!r}"
                 self.logger.exception(message)
                 state = Failed(message, result=exc)
@@ -380,6 +382,8 @@ class _Schedule:
         try:
             outcome = self.executor.submit(_run_children, runner, [args for _, args in batch])
         except Exception as exc:  # e.g. the task or its inputs do not pickle
+            if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                raise
             outcome = [_executor_failure(task, i, exc) for i in indexes]
         if isinstance(outcome, list):
             for i, state in zip(indexes, outcome, strict=True):
@@ -393,6 +397,8 @@ class _Schedule:
         try:
             outcome = self.executor.submit(fn, *args)
         except Exception as exc:  # e.g. the task or its inputs do not pickle
+            if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                raise
             outcome = _executor_failure(task, index, exc)
         if isinstance(outcome, State):
             self._finished(task, index, outcome)
@@ -404,6 +410,8 @@ class _Schedule:
         try:
             outcome = future.result()
         except BaseException as exc:  # the worker died or the state did not travel back
+            if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                raise
             failed = [_executor_failure(task, i, exc)
                       for i in (index if isinstance(index, list) else [index])]
             outcome = failed if isinstance(index, list) else failed[0]

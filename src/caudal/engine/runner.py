@@ -9,8 +9,15 @@ from typing import Any
 from caudal.engine import signals
 from caudal.engine.state import Failed, State
 from caudal.exceptions import CaudalSignal
+from caudal.utilities.context import context as _context
 
-__all__ = ["call_state_handlers"]
+__all__ = ["call_state_handlers", "raising_on_exception"]
+
+
+def raising_on_exception() -> bool:
+    """Whether errors must propagate instead of failing the run: set by
+    ``caudal.utilities.debug.raise_on_exception`` (the run context's ``raise_on_exception``)."""
+    return bool(_context.get("raise_on_exception"))
 
 
 def call_state_handlers(
@@ -33,6 +40,8 @@ def call_state_handlers(
         except CaudalSignal:
             raise
         except Exception as exc:
+            if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                raise
             message = f"Unexpected error while calling state handlers: {exc!r}"
             logger.exception(message)
             raise signals.ENDRUN(Failed(message, result=exc)) from exc

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from caudal.engine import state
-from caudal.exceptions import CaudalSignal
+from caudal.exceptions import CaudalSignal, PrefectSignal, TaskTimeoutSignal
 
 __all__ = [
     "ENDRUN",
@@ -36,9 +36,13 @@ __all__ = [
     "TRIGGERFAIL",
     "VALIDATIONFAIL",
     "CaudalStateSignal",
+    "PrefectSignal",
     "TaskTimeoutSignal",
     "signal_from_state",
 ]
+
+# TaskTimeoutSignal and PrefectSignal live in caudal.exceptions, as in Prefect 0.15; they are
+# imported above so that engine code and Prefect's signals path (PrefectSignal) have them here.
 
 
 class CaudalStateSignal(CaudalSignal):
@@ -120,10 +124,6 @@ class ENDRUN(CaudalSignal):
     def __init__(self, state: state.State) -> None:
         self.state = state
         super().__init__(getattr(state, "message", None))
-
-
-class TaskTimeoutSignal(CaudalSignal):
-    """Raised inside a task that ran past its ``timeout``."""
 
 
 _SIGNAL_FOR_STATE: dict[type[state.State], type[CaudalStateSignal]] = {

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from caudal.engine import signals
 from caudal.engine.cache_validators import duration_only, never_use, tokenize
 from caudal.engine.results.base import Result, format_location
-from caudal.engine.runner import call_state_handlers
+from caudal.engine.runner import call_state_handlers, raising_on_exception
 from caudal.engine.state import (
     Cached,
     Failed,
@@ -151,6 +151,8 @@ class TaskRunner:
             except signals.ENDRUN as end:
                 state = end.state
             except Exception as exc:
+                if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                    raise
                 message = f"Task '{full_name}': Unexpected error while running task: {exc!r}"
                 self.logger.exception(message)
                 state = Failed(message, result=exc)
@@ -330,6 +332,8 @@ class TaskRunner:
                 return self._check_target(state, inputs)
             return self._check_cache(state, inputs, full_name)
         except Exception as exc:
+            if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                raise
             message = f"Unexpected error: {exc!r}"
             self.logger.exception(message)
             raise signals.ENDRUN(self._change(state, Failed(message, result=exc))) from None
@@ -386,6 +390,8 @@ class TaskRunner:
             except ResultNotImplementedError:
                 pass  # the base Result keeps values in memory: nothing to write
             except Exception as exc:
+                if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                    raise
                 message = f"Unexpected error: {exc!r}"
                 self.logger.exception(message)
                 return Failed(message, result=exc)
@@ -411,6 +417,8 @@ class TaskRunner:
         except signals.CaudalStateSignal as sig:
             raise signals.ENDRUN(self._change(state, sig.state)) from None
         except Exception as exc:
+            if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                raise
             self.logger.exception(
                 "Task '%s': Unexpected error while evaluating task trigger: %r", full_name, exc
             )
@@ -450,6 +458,8 @@ class TaskRunner:
         except signals.ENDRUN as end:
             raise signals.ENDRUN(self._change(running, end.state)) from None
         except Exception as exc:
+            if raising_on_exception():  # caudal.utilities.debug.raise_on_exception
+                raise
             self.logger.error(
                 "Task '%s': Exception encountered during task execution!", full_name,
                 exc_info=True,

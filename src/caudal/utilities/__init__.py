@@ -6,7 +6,8 @@ work after a bare ``import caudal``.
 
 import importlib as _importlib
 
-_SUBMODULES = {"context", "edges", "filesystems", "logging", "placeholders", "tasks"}
+_SUBMODULES = {"collections", "configuration", "context", "debug", "edges", "filesystems",
+               "logging", "placeholders", "tasks"}
 
 
 def __getattr__(name: str) -> object:

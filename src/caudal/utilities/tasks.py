@@ -1,8 +1,9 @@
 """The ``@task`` decorator and its helpers: ``tags``, ``apply_map``, ``as_task``,
-``defaults_from_attrs``."""
+``defaults_from_attrs``, ``pause_task``."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +17,11 @@ from caudal.utilities.edges import EdgeAnnotation
 if TYPE_CHECKING:
     from caudal.core.flow import Flow
 
-__all__ = ["apply_map", "as_task", "defaults_from_attrs", "tags", "task", "unmapped"]
+__all__ = ["apply_map", "as_task", "defaults_from_attrs", "pause_task", "tags", "task",
+           "unmapped"]
+
+PAUSE_MESSAGE = "Pause signal raised during task execution."
+"""The Paused state's message when ``pause_task`` is given none (Prefect's words)."""
 
 
 def task(fn: Callable[..., Any] | None = None, **task_init_kwargs: Any) -> Any:
@@ -104,6 +109,47 @@ def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Calla
         return method
 
     return wrapper
+
+
+def pause_task(message: str | None = None, duration: datetime.timedelta | None = None
+               ) -> None:
+    """Pause the running task until someone resumes it; call it inside a task's ``run``.
+
+    It raises ``PAUSE``, so the task run ends ``Paused`` and the code after the call does not
+    run. A resumed task runs again from the start, and this time ``pause_task`` returns at
+    once (``caudal.context.resume`` is set), so the code before the call runs twice.
+
+    Args:
+        message: the Paused state's message.
+        duration: resume by itself after this long; without it, the pause lasts until
+            someone resumes the task.
+
+    Raises:
+        PAUSE: always, unless the task run is resuming.
+
+    Example:
+        >>> from caudal import Flow, task
+        >>> from caudal.engine.flow_runner import FlowRunner
+        >>> from caudal.engine.state import Resume
+        >>> @task
+        ... def publish():
+        ...     pause_task("waiting for sign-off")
+        ...     return "published"
+        >>> with Flow("release") as flow:
+        ...     p = publish()
+        >>> FlowRunner(flow).run(return_tasks=[p]).result[p]
+        <Paused: "waiting for sign-off">
+        >>> FlowRunner(flow).run(return_tasks=[p], task_states={p: Resume()}).result[p].result
+        'published'
+    """
+    from caudal.engine.signals import PAUSE  # the engine's signals load when a task pauses
+
+    if context.get("resume", False):
+        return
+    start_time = None
+    if duration is not None:
+        start_time = datetime.datetime.now(datetime.UTC) + duration
+    raise PAUSE(message or PAUSE_MESSAGE, start_time=start_time)
 
 
 def apply_map(func: Callable[..., Any], *args: Any, flow: Flow | None = None,

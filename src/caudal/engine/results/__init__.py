@@ -22,6 +22,7 @@ Each Result type reads, writes and checks for one kind of storage, and never cha
 itself: ``read`` and ``write`` return a new Result with the value and the final location.
 """
 
+from caudal.engine.results.azure import AzureResult
 from caudal.engine.results.base import NoResult, NoResultType, Result, ResultNotImplementedError
 from caudal.engine.results.constant import ConstantResult
 from caudal.engine.results.fsspec import FSSpecResult
@@ -30,8 +31,10 @@ from caudal.engine.results.local import LocalResult
 from caudal.engine.results.pack import LocalPackResult
 from caudal.engine.results.prefect import PrefectResult
 from caudal.engine.results.s3 import S3Result
+from caudal.engine.results.secret import SecretResult
 
 __all__ = [
+    "AzureResult",
     "ConstantResult",
     "FSSpecResult",
     "GCSResult",
@@ -43,4 +46,5 @@ __all__ = [
     "Result",
     "ResultNotImplementedError",
     "S3Result",
+    "SecretResult",
 ]

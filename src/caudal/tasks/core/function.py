@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -38,7 +37,3 @@ class FunctionTask(Task):
 
     def __getstate__(self) -> dict[str, Any]:
         return self.__dict__.copy()
-
-    @property
-    def __signature__(self) -> inspect.Signature:
-        return inspect.signature(self.run)
