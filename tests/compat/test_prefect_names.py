@@ -90,15 +90,6 @@ def public_names(module):
 print(json.dumps({m: public_names(importlib.import_module(m)) for m in sys.argv[1:]}))
 """
 
-ADDED_BY_ANOTHER_PART = "added in issue 14 by another part"
-
-# Names being added right now by other parts of issue 14; delete each entry as it lands (the
-# last test below says which have landed).
-BEING_ADDED: dict[str, str] = {
-    "prefect.schedules.RRuleSchedule": ADDED_BY_ANOTHER_PART,
-    "prefect.schedules.schedules.RRuleSchedule": ADDED_BY_ANOTHER_PART,
-}
-
 # Every Prefect 0.15.9 name caudal does not have, and why; the README's table.
 MISSING: dict[str, str] = {
     # -- internals of Prefect's flow API: no flow imports them
@@ -197,7 +188,7 @@ def prefect_names() -> list[str]:
 @pytest.mark.compat
 def test_every_prefect_name_exists_in_caudal_or_has_a_reason(prefect_names):
     unexplained = [name for name in prefect_names
-                   if name not in MISSING and name not in BEING_ADDED and not in_caudal(name)]
+                   if name not in MISSING and not in_caudal(name)]
 
     assert unexplained == [], (
         "These Prefect 0.15.9 names are missing in caudal: add them, or add each to MISSING "
@@ -206,7 +197,7 @@ def test_every_prefect_name_exists_in_caudal_or_has_a_reason(prefect_names):
 
 @pytest.mark.compat
 def test_every_reason_is_for_a_prefect_name_still_missing(prefect_names):
-    listed = {**MISSING, **BEING_ADDED}
+    listed = dict(MISSING)
     not_prefect = sorted(set(listed) - set(prefect_names))
     present = sorted(name for name in MISSING if in_caudal(name))
 
@@ -214,13 +205,6 @@ def test_every_reason_is_for_a_prefect_name_still_missing(prefect_names):
     assert present == [], "now in caudal: delete them from MISSING (and the README)"
 
 
-@pytest.mark.compat
-def test_names_being_added_have_not_landed_yet(prefect_names):
-    landed = sorted(name for name in BEING_ADDED if in_caudal(name))
-
-    assert landed == [], "these have landed: delete them from BEING_ADDED"
-
-
 def test_reasons_are_written_for_users():
-    for name, reason in {**MISSING, **BEING_ADDED}.items():
+    for name, reason in MISSING.items():
         assert name.startswith("prefect.") and reason and not reason.endswith("."), name

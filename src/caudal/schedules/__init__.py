@@ -19,6 +19,7 @@ Example:
 """
 
 from caudal.schedules import adjustments, clocks, filters
-from caudal.schedules.schedules import CronSchedule, IntervalSchedule, Schedule
+from caudal.schedules.schedules import CronSchedule, IntervalSchedule, RRuleSchedule, Schedule
 
-__all__ = ["CronSchedule", "IntervalSchedule", "Schedule", "adjustments", "clocks", "filters"]
+__all__ = ["CronSchedule", "IntervalSchedule", "RRuleSchedule", "Schedule", "adjustments",
+           "clocks", "filters"]

@@ -7,10 +7,10 @@ import heapq
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Literal, overload
 
-from caudal.schedules.clocks import Clock, ClockEvent, CronClock, IntervalClock
+from caudal.schedules.clocks import Clock, ClockEvent, CronClock, IntervalClock, RRuleClock
 from caudal.schedules.timezones import instant
 
-__all__ = ["CronSchedule", "IntervalSchedule", "Schedule"]
+__all__ = ["CronSchedule", "IntervalSchedule", "RRuleSchedule", "Schedule"]
 
 Filter = Callable[[dt.datetime], bool]
 Adjustment = Callable[[dt.datetime], dt.datetime]
@@ -204,3 +204,22 @@ def CronSchedule(cron: str, start_date: dt.datetime | None = None,
     """
     return Schedule(clocks=[CronClock(cron=cron, start_date=start_date, end_date=end_date,
                                       day_or=day_or)])
+
+
+def RRuleSchedule(rrule_obj: Any, start_date: dt.datetime | None = None,
+                  end_date: dt.datetime | None = None) -> Schedule:
+    """A schedule with one ``RRuleClock``: an iCal-style recurrence rule (python-dateutil's
+    ``rrule`` or ``rruleset``), as Prefect 0.15's shorthand.
+
+    Raises:
+        TypeError: ``rrule_obj`` is not an rrule or rruleset.
+
+    Example:
+        >>> import datetime as dt
+        >>> from dateutil import rrule
+        >>> rule = rrule.rrule(rrule.WEEKLY, byweekday=rrule.MO, byhour=6,
+        ...                    dtstart=dt.datetime(2021, 1, 1))
+        >>> [t.isoformat() for t in RRuleSchedule(rule).next(2, after=dt.datetime(2021, 1, 1))]
+        ['2021-01-04T06:00:00+00:00', '2021-01-11T06:00:00+00:00']
+    """
+    return Schedule(clocks=[RRuleClock(rrule_obj, start_date=start_date, end_date=end_date)])
