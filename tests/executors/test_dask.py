@@ -131,3 +131,67 @@ def test_remote_scheduler_and_worker_processes_run_the_flow(scheduler_and_worker
 def test_address_and_cluster_arguments_together_are_refused():
     with pytest.raises(ValueError, match="either an address"):
         DaskExecutor(address="tcp://127.0.0.1:8786", cluster_kwargs={"n_workers": 2})
+
+
+def _awkward_flow() -> tuple[Flow, dict[str, object]]:
+    """Tasks whose error or value does not pickle as it is, and tasks with a timeout (on a
+    worker's thread they run in a process of their own); built here to travel by value."""
+    import threading
+
+    class RowError(Exception):
+        def __init__(self, row, reason):
+            super().__init__(f"row {row}: {reason}")
+            self.row = row
+            self.lock = threading.Lock()
+
+    @task
+    def bad_row():
+        raise RowError(7, "corrupt")
+
+    @task
+    def lock():
+        return threading.Lock()
+
+    @task(timeout=1)
+    def stuck():
+        time.sleep(10)
+
+    @task(timeout=30)
+    def quick(x):
+        return x * 2
+
+    with Flow("dask-awkward") as flow:
+        tasks = {"bad_row": bad_row(), "lock": lock(), "stuck": stuck(),
+                 "quick": quick.map([1, 2])}
+    return flow, {**tasks, "RowError": RowError}
+
+
+def test_local_cluster_keeps_unpicklable_errors_and_fails_unpicklable_values_alone():
+    flow, tasks = _awkward_flow()
+    executor = DaskExecutor(cluster_kwargs={"n_workers": 1, "threads_per_worker": 4,
+                                            "processes": True, "dashboard_address": None,
+                                            "host": "127.0.0.1"})
+
+    state = flow.run(executor=executor)
+
+    bad_row = state.result[tasks["bad_row"]]
+    assert bad_row.message == "Error during execution of task: RowError('row 7: corrupt')"
+    assert isinstance(bad_row.result, tasks["RowError"])
+    assert bad_row.result.row == 7
+    locked = state.result[tasks["lock"]]
+    assert type(locked).__name__ == "Failed"
+    assert locked.message.startswith("The task's result (a 'lock') cannot be sent back")
+    assert type(state.result[tasks["stuck"]]).__name__ == "TimedOut"
+    assert state.result[tasks["quick"]].result == [2, 4]
+
+
+def test_cluster_of_threads_keeps_values_that_do_not_pickle():
+    flow, tasks = _awkward_flow()
+    executor = DaskExecutor(cluster_kwargs={"n_workers": 1, "threads_per_worker": 4,
+                                            "processes": False, "dashboard_address": None})
+
+    state = flow.run(executor=executor)
+
+    assert type(state.result[tasks["lock"]].result).__name__ == "lock"
+    assert state.result[tasks["bad_row"]].result.row == 7
+    assert type(state.result[tasks["stuck"]]).__name__ == "TimedOut"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +16,7 @@ import caudal
 from caudal import Flow, task
 from caudal.engine.state import Success, TimedOut
 from caudal.executors import LocalDaskExecutor, LocalExecutor
+from caudal.utilities.processes import alive
 
 NAP_S = 0.3
 
@@ -219,3 +224,120 @@ def test_children_handed_over_in_batches_keep_their_own_states_in_map_order(sche
     assert [type(c).__name__ for c in children] == ["Success", "Failed"] * 20
     assert [c.result for c in children[::2]] == list(range(0, 40, 2))
     assert children[7].message == "Error during execution of task: ValueError('7 is odd')"
+
+
+# ------------------------------------------------------------------ errors that do not pickle
+
+
+class RowError(Exception):
+    """An error that neither pickles (a lock) nor unpickles (two arguments) as it is."""
+
+    def __init__(self, row: int, reason: str) -> None:
+        super().__init__(f"row {row}: {reason}")
+        self.row = row
+        self.lock = threading.Lock()
+
+
+@task
+def bad_row(x):
+    if x == 2:
+        raise RowError(x, "corrupt")
+    return x
+
+
+@task
+def open_lock(x):
+    return threading.Lock() if x == 1 else x
+
+
+def test_processes_scheduler_error_that_does_not_pickle_keeps_its_type_and_message():
+    with Flow("row-errors") as flow:
+        rows = bad_row.map([1, 2, 3])
+        counted = total(rows)
+
+    state = flow.run(executor=LocalDaskExecutor(scheduler="processes", num_workers=2))
+
+    children = state.result[rows].map_states
+    assert [type(c).__name__ for c in children] == ["Success", "Failed", "Success"]
+    assert children[1].message == "Error during execution of task: RowError('row 2: corrupt')"
+    assert isinstance(children[1].result, RowError)
+    assert children[1].result.row == 2
+    assert type(state.result[counted]).__name__ == "TriggerFailed"
+
+
+def test_processes_scheduler_value_that_does_not_pickle_fails_that_task_alone():
+    with Flow("lock-values") as flow:
+        values = open_lock.map([0, 1, 2])
+
+    state = flow.run(executor=LocalDaskExecutor(scheduler="processes", num_workers=2))
+
+    children = state.result[values].map_states
+    assert [type(c).__name__ for c in children] == ["Success", "Failed", "Success"]
+    assert children[1].message.startswith(
+        "The task's result (a 'lock') cannot be sent back from the process that ran it")
+
+
+# ------------------------------------------------------------------ Ctrl-C
+
+
+CTRL_C_SCRIPT = """
+import os, sys, time
+from pathlib import Path
+from caudal import Flow, task
+from caudal.executors import LocalDaskExecutor
+
+folder = Path(sys.argv[1])
+
+@task
+def nap(i):
+    (folder / f"started-{i}").write_text(str(os.getpid()))
+    time.sleep(30)
+    (folder / f"finished-{i}").write_text("finished")
+
+@task(timeout=60)
+def nap_with_timeout():
+    (folder / "started-timeout").write_text(str(os.getpid()))
+    time.sleep(30)
+    (folder / "finished-timeout").write_text("finished")
+
+with Flow("interrupted") as flow:
+    nap.map([0, 1, 2])
+    nap_with_timeout()
+
+try:
+    flow.run(executor=LocalDaskExecutor("threads", num_workers=4))
+except KeyboardInterrupt:
+    print("flow.run raised KeyboardInterrupt", flush=True)
+    raise
+print("flow.run returned", flush=True)
+"""
+
+
+def test_ctrl_c_on_threads_stops_the_run_without_waiting_for_its_tasks(tmp_path: Path):
+    script = tmp_path / "flow.py"
+    script.write_text(CTRL_C_SCRIPT)
+    run = subprocess.Popen([sys.executable, str(script), str(tmp_path)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        names = {"started-0", "started-1", "started-2", "started-timeout"}
+        while not names <= {p.name for p in tmp_path.iterdir()}:
+            assert time.monotonic() < deadline, "the tasks did not start within 60 s"
+            time.sleep(0.05)
+        timeout_pid = int((tmp_path / "started-timeout").read_text())
+        assert timeout_pid != run.pid  # the task with a timeout runs in a process of its own
+
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=10)  # well before the tasks' 30 s
+    finally:
+        run.kill()
+        run.wait()
+
+    assert "flow.run raised KeyboardInterrupt" in output
+    assert "Interrupted: 4 running task(s) stopped, the others cancelled." in output
+    assert run.returncode != 0
+    deadline = time.monotonic() + 5
+    while alive(timeout_pid):
+        assert time.monotonic() < deadline, "the task's process outlived the run"
+        time.sleep(0.05)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("finished")]

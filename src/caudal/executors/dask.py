@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from typing import Any
 
 from caudal.executors.base import Executor
 from caudal.executors.local_dask import LocalDaskExecutor
+from caudal.executors.pickling import dumps_by_value, dumps_states, loads
 
 __all__ = ["DaskExecutor", "LocalDaskExecutor"]
 
@@ -64,6 +66,7 @@ class DaskExecutor(Executor):
         self.debug = debug
         self.kwargs = kwargs
         self.client: Any = None
+        self._in_process = False  # the cluster's workers are threads of this process
 
     def __repr__(self) -> str:
         where = self.address or _class_name(self.cluster_class) or "LocalCluster"
@@ -72,6 +75,7 @@ class DaskExecutor(Executor):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["client"] = None  # a connection belongs to one flow run, never to a copy
+        state["_in_process"] = False
         return state
 
     @contextmanager
@@ -101,16 +105,42 @@ class DaskExecutor(Executor):
                 cluster.adapt(**self.adapt_kwargs)
             with Client(cluster, **client_kwargs) as client:
                 self.client = client
+                self._in_process = getattr(cluster, "processes", True) is False
                 try:
                     yield
                 finally:
                     self.client = None
+                    self._in_process = False
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self.client is None:
             raise RuntimeError("DaskExecutor.submit called outside of executor.start().")
-        # pure=False: two runs of the same task with the same inputs are two different runs.
-        return self.client.submit(fn, *args, pure=False, **kwargs)
+        # The work goes pickled by caudal (dask pickles what it submits, even to workers in
+        # this process), so that an error in an upstream state keeps its type and message;
+        # the state comes back so too from a worker in another process (dumps_states: a
+        # value that does not pickle fails its task alone). pure=False: two runs of the same
+        # task with the same inputs are two different runs.
+        remote = self.client.submit(_call_portable, dumps_by_value((fn, args, kwargs)),
+                                    not self._in_process, pure=False)
+        outcome: Future[Any] = Future()
+
+        def unpack(done: Any) -> None:
+            try:
+                value = done.result()
+                outcome.set_result(loads(value) if isinstance(value, bytes) else value)
+            except BaseException as exc:  # the worker died, or the state did not unpickle
+                outcome.set_exception(exc)
+
+        remote.add_done_callback(unpack)
+        return outcome
+
+
+def _call_portable(payload: bytes, pickled: bool) -> Any:
+    """Runs on a dask worker: the task run's state (or a batch's), pickled to travel back
+    from another process (``pickled``), as it is to this one."""
+    fn, args, kwargs = loads(payload)
+    outcome = fn(*args, **kwargs)
+    return dumps_states(outcome) if pickled else outcome
 
 
 def _class_name(cls: str | Callable[..., Any] | None) -> str | None:

@@ -1,8 +1,10 @@
 """LocalDaskExecutor: parallel task runs on this machine, in a pool of threads or processes.
 
 Prefect 0.15's LocalDaskExecutor ran dask's local schedulers. caudal keeps the name and the
-arguments and runs the same work on a bounded ``concurrent.futures`` pool: no dask needed,
-one thread or process per worker, and no extra scheduling layer on the task's path.
+arguments and runs the same work on a bounded pool (``ThreadPool``, or ``concurrent.futures``'
+process pool): no dask needed, one thread or process per worker, and no extra scheduling
+layer on the task's path. A run interrupted by Ctrl-C stops at once: the tasks running in
+threads are interrupted, not waited for, and ``flow.run()`` raises KeyboardInterrupt.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor as _PoolExecutor
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 from caudal.executors.base import Executor
+from caudal.executors.pickling import dumps_by_value, dumps_states, loads
+from caudal.executors.thread_pool import ThreadPool
+from caudal.utilities.logging import get_logger
 
 __all__ = ["LocalDaskExecutor"]
 
@@ -25,6 +30,8 @@ BATCHES_PER_WORKER = 4
 """Mapped children are handed to the pool in about this many batches per worker."""
 _ALIASES = {"threading": "threads", "multiprocessing": "processes", "sync": "synchronous",
             "single-threaded": "synchronous"}
+
+_logger = get_logger("LocalDaskExecutor")
 
 
 class LocalDaskExecutor(Executor):
@@ -67,7 +74,7 @@ class LocalDaskExecutor(Executor):
         self.scheduler = scheduler
         self.num_workers = num_workers
         self.kwargs = kwargs
-        self._pool: _PoolExecutor | None = None
+        self._pool: ThreadPool | _PoolExecutor | None = None
 
     @property
     def inline(self) -> bool:  # type: ignore[override]
@@ -87,10 +94,9 @@ class LocalDaskExecutor(Executor):
 
     @contextmanager
     def start(self) -> Iterator[None]:
-
         workers = self._workers()
         if self.scheduler == "threads":
-            self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="caudal-task")
+            self._pool = ThreadPool(workers, name_prefix="caudal-task")
         elif self.scheduler == "processes":
             # fork keeps the flow script from being re-imported in each worker (spawn would
             # run an unguarded `flow.run()` at the top of a script again).
@@ -99,10 +105,22 @@ class LocalDaskExecutor(Executor):
                                              mp_context=multiprocessing.get_context(method))
         try:
             yield
-        finally:
-            pool, self._pool = self._pool, None
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException as exc:
+            if isinstance(self._pool, ThreadPool) and not isinstance(exc, Exception):
+                # Ctrl-C (or an exit): the running tasks are interrupted, as Prefect's are,
+                # and not waited for; flow.run() raises at once.
+                pool, self._pool = self._pool, None
+                running = pool.interrupt()
+                _logger.info("Interrupted: %d running task(s) stopped, the others cancelled.",
+                             running)
+            self._close()
+            raise
+        self._close()
+
+    def _close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def children_per_submit(self, n_children: int) -> int:
         # About four batches per worker: hand-offs drop by the batch size, while a slow child
@@ -124,24 +142,21 @@ class LocalDaskExecutor(Executor):
 
 def _submit_pickled(pool: _PoolExecutor, fn: Callable[..., Any], args: tuple[Any, ...],
                     kwargs: dict[str, Any]) -> Future[Any]:
-    """Submit to a process pool with cloudpickle both ways (lambdas, __main__ code, closures)."""
-    import cloudpickle
-
+    """Submit to a process pool with cloudpickle (lambdas, __main__ code, closures); the
+    state comes back as ``dumps_states`` sends it."""
     outcome: Future[Any] = Future()
 
     def unpack(done: Future[bytes]) -> None:
         try:
-            outcome.set_result(cloudpickle.loads(done.result()))
+            outcome.set_result(loads(done.result()))
         except BaseException as exc:  # the worker died, or the result did not unpickle
             outcome.set_exception(exc)
 
-    pool.submit(_call_pickled, cloudpickle.dumps((fn, args, kwargs))).add_done_callback(unpack)
+    pool.submit(_call_pickled, dumps_by_value((fn, args, kwargs))).add_done_callback(unpack)
     return outcome
 
 
 def _call_pickled(payload: bytes) -> bytes:
-    """Runs in a worker process."""
-    import cloudpickle
-
-    fn, args, kwargs = cloudpickle.loads(payload)
-    return cloudpickle.dumps(fn(*args, **kwargs))
+    """Runs in a worker process: the task run's state (or a batch's), made to travel back."""
+    fn, args, kwargs = loads(payload)
+    return dumps_states(fn(*args, **kwargs))
