@@ -353,3 +353,28 @@ def test_flow_handlers_see_no_running_to_running_on_retry_rounds() -> None:
         flaky()
     assert flow.run().is_successful()
     assert calls == ["Scheduled->Running", "Running->Success"]
+
+
+# --- log_stdout tasks side by side -------------------------------------------------------------
+
+def test_log_stdout_tasks_running_at_once_on_threads_each_log_their_prints(caplog) -> None:
+    import time
+
+    from caudal.executors import LocalDaskExecutor
+
+    @task(log_stdout=True)
+    def report(i: int) -> int:
+        for line in range(3):
+            print(f"task {i} line {line}")
+            time.sleep(0.01)
+        return i
+
+    with Flow("prints", executor=LocalDaskExecutor("threads", num_workers=4)) as flow:
+        reported = report.map(list(range(8)))
+    with caplog.at_level(logging.INFO):
+        state = flow.run()
+
+    assert state.is_successful(), state.result[reported]
+    printed = {r.getMessage() for r in caplog.records if r.getMessage().startswith("task ")}
+    assert printed == {f"task {i} line {n}" for i in range(8) for n in range(3)}
+    print("after the run")  # stdout works again outside tasks

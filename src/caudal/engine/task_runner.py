@@ -15,7 +15,7 @@ import copy
 import datetime
 import os
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext, redirect_stdout
+from contextlib import nullcontext
 from logging import INFO
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,7 @@ from caudal.engine.state import (
 from caudal.engine.timeout import run_with_timeout
 from caudal.exceptions import ResultNotImplementedError
 from caudal.utilities.context import context as _context
-from caudal.utilities.logging import StdoutToLog, get_logger, log_fast
+from caudal.utilities.logging import get_logger, log_fast, stdout_to_log
 from caudal.wire.ids import task_run_id
 
 if TYPE_CHECKING:
@@ -434,7 +434,7 @@ class TaskRunner:
         value = None
         kept = False  # a value the run produced (returned, or carried by SUCCESS or LOOP)
         try:
-            with redirect_stdout(StdoutToLog(self.logger)) if task.log_stdout else nullcontext():
+            with stdout_to_log(self.logger) if task.log_stdout else nullcontext():
                 if task.timeout:
                     value = run_with_timeout(task.run, inputs, float(task.timeout))
                 else:

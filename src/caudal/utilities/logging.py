@@ -12,11 +12,16 @@ from __future__ import annotations
 import io
 import logging
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from caudal.configuration import config
 
-__all__ = ["CaudalFormatter", "StdoutHandler", "StdoutToLog", "get_logger", "log_fast"]
+__all__ = ["CaudalFormatter", "StdoutHandler", "StdoutToLog", "ThreadStdout", "get_logger",
+           "log_fast", "stdout_to_log"]
 
 ROOT = "caudal"
 
@@ -79,8 +84,8 @@ class StdoutHandler(logging.StreamHandler):
     def _write(self, line: str, record: logging.LogRecord) -> None:
         try:
             out = sys.stdout
-            # Inside a log_stdout task, stdout is a StdoutToLog: write past it, not into it.
-            if type(out) is StdoutToLog:
+            # Inside a log_stdout task, stdout turns prints into records: write past it.
+            if type(out) is StdoutToLog or type(out) is ThreadStdout:
                 out = out.original
             out.write(line)
             out.flush()
@@ -118,6 +123,49 @@ class StdoutToLog(io.TextIOBase):
 
     def __exit__(self, *exc: object) -> None:
         self.flush()
+
+
+class ThreadStdout(io.TextIOBase):
+    """``sys.stdout`` once a ``log_stdout`` task has run: each thread's prints go to the target
+    it set (its task's ``StdoutToLog``), every other thread's to the stream it replaced. One
+    process-wide ``sys.stdout`` swapped per task would mix tasks running side by side."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__()
+        self.original = stream
+        self.local = threading.local()
+
+    def writable(self) -> bool:
+        return True
+
+    def _target(self) -> Any:
+        return getattr(self.local, "target", None) or self.original
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)  # type: ignore[no-any-return]
+
+    def flush(self) -> None:
+        self._target().flush()
+
+
+_stdout_lock = threading.Lock()
+
+
+@contextmanager
+def stdout_to_log(logger: logging.Logger) -> Iterator[None]:
+    """Turn this thread's printed lines into INFO records of ``logger`` for the block."""
+    with _stdout_lock:
+        if not isinstance(sys.stdout, ThreadStdout):
+            sys.stdout = ThreadStdout(sys.stdout)
+        proxy = sys.stdout
+    previous = getattr(proxy.local, "target", None)
+    target = proxy.local.target = StdoutToLog(logger)
+    target.original = proxy.original
+    try:
+        yield
+    finally:
+        target.flush()
+        proxy.local.target = previous
 
 
 def _configure_root() -> logging.Logger:
