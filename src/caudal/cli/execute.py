@@ -52,7 +52,9 @@ def _assignment() -> str | None:
     for module in ("caudal.core.flow", "caudal.core.task", "caudal.engine.flow_run",
                    "caudal.engine.cloud.task_runner", "caudal.engine.results",
                    "caudal.executors", "caudal.storage", "caudal.storage.local",
-                   "caudal.wire.runs", "cloudpickle"):
+                   "caudal.wire.runs", "cloudpickle",
+                   # The run's context datetimes are pendulum's.
+                   "pendulum"):
         importlib.import_module(module)
 
     line = sys.stdin.readline()
