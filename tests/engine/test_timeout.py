@@ -21,6 +21,7 @@ from caudal import Flow, task
 from caudal.engine import signals, timeout
 from caudal.engine.state import Failed, Skipped, State, Success, TimedOut, TriggerFailed
 from caudal.executors import LocalDaskExecutor
+from caudal.utilities.processes import alive
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -30,13 +31,6 @@ def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> No
         time.sleep(0.05)
 
 
-def pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read()
-    except OSError:
-        return False
-    return stat[stat.rfind(b")") + 2:][:1] not in (b"Z", b"X")
 
 
 class Kept(logging.Handler):
@@ -109,7 +103,7 @@ def test_timed_out_task_stops_the_processes_it_started(tmp_path: Path):
 
     assert isinstance(state.result[started], TimedOut)
     command_pid = int(pid_file.read_text())
-    wait_until(lambda: not pid_alive(command_pid), 5, "the command to be stopped")
+    wait_until(lambda: not alive(command_pid), 5, "the command to be stopped")
 
 
 def test_many_tasks_time_out_in_parallel_on_eight_threads(tmp_path: Path):
@@ -387,7 +381,7 @@ def test_run_process_killed_leaves_no_task_process_behind(tmp_path: Path):
         run.send_signal(signal.SIGKILL)
         run.wait(10)
 
-        wait_until(lambda: not pid_alive(task_pid), 10, "the task's process to stop")
+        wait_until(lambda: not alive(task_pid), 10, "the task's process to stop")
     finally:
         run.kill()
         run.wait()
