@@ -24,25 +24,16 @@ def now() -> pendulum.DateTime:
 
 
 def to_pendulum(value: datetime.datetime) -> pendulum.DateTime:
-    """``value`` as a pendulum ``DateTime`` at the same instant and zone (naive: UTC).
+    """``value`` as a pendulum ``DateTime`` at the same instant and zone (naive: UTC), as the
+    schedules give them.
 
     Example:
-        >>> to_pendulum(datetime.datetime(2021, 3, 4, 10)).to_iso8601_string()
-        '2021-03-04T10:00:00Z'
+        >>> to_pendulum(datetime.datetime(2021, 3, 4, 10)).isoformat()
+        '2021-03-04T10:00:00+00:00'
     """
-    import pendulum
+    from caudal.schedules.timezones import as_pendulum
 
-    if isinstance(value, pendulum.DateTime):
-        return value
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    zone = getattr(value.tzinfo, "zone", None) or getattr(value.tzinfo, "key", None)
-    if isinstance(zone, str):  # a pytz or zoneinfo zone: keep its name (and its DST rules)
-        try:
-            return pendulum.instance(value.astimezone(datetime.UTC)).in_tz(zone)
-        except Exception:  # noqa: BLE001 (a name pendulum does not know: keep the offset)
-            pass
-    return pendulum.instance(value)
+    return as_pendulum(value)
 
 
 def parse(value: Any) -> pendulum.DateTime | None:
