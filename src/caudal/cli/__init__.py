@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "execute": "caudal.cli.execute:execute",
     "flows": "caudal.cli.flows:flows",
     "logs": "caudal.cli.logs:logs",
+    "migrate": "caudal.cli.migrate:migrate",
     "register": "caudal.cli.register:register",
     "run": "caudal.cli.run:run",
     "runs": "caudal.cli.runs:runs",

@@ -10,7 +10,11 @@ from typing import Any
 
 from caudal.exceptions import NotAvailableError
 
-__all__ = ["unavailable"]
+__all__ = ["NOT_AVAILABLE_ATTRIBUTE", "unavailable"]
+
+NOT_AVAILABLE_ATTRIBUTE = "__caudal_not_available__"
+"""The attribute that marks a placeholder class; it holds the message its use raises, so that
+``caudal migrate`` can report a use without constructing anything."""
 
 
 def unavailable(name: str, arrives_with: str, module: str) -> type:
@@ -20,4 +24,5 @@ def unavailable(name: str, arrives_with: str, module: str) -> type:
         raise NotAvailableError(name, arrives_with)
 
     return type(name, (), {"__init__": __init__, "__module__": module,
-                           "__doc__": f"Not available yet: arrives with {arrives_with}."})
+                           "__doc__": f"Not available yet: arrives with {arrives_with}.",
+                           NOT_AVAILABLE_ATTRIBUTE: str(NotAvailableError(name, arrives_with))})
