@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fixtures_kubernetes import kube_api
+from fixtures_notifications import slack_webhook, smtp_server, smtp_ssl_server
 from fixtures_server import (
     api,
     auth_served,
@@ -24,12 +25,13 @@ from fixtures_server import (
 from fixtures_storage import gcs_bucket, gcs_server, s3_bucket, s3_server
 
 # Shared with every test module: real local S3 and GCS stand-ins (tests/fixtures_storage.py),
-# a Kubernetes API stand-in (tests/fixtures_kubernetes.py), and the real server on SQLite and
+# a Kubernetes API stand-in (tests/fixtures_kubernetes.py), a Slack webhook and SMTP servers
+# (tests/fixtures_notifications.py), and the real server on SQLite and
 # PostgreSQL (tests/fixtures_server.py).
 __all__ = ["api", "auth_served", "database_url", "db", "empty_database_url", "gcs_bucket",
            "gcs_server", "kube_api",
            "migrated_databases", "s3_bucket", "s3_server", "served", "server_process",
-           "server_settings", "server_url"]
+           "server_settings", "server_url", "slack_webhook", "smtp_server", "smtp_ssl_server"]
 
 
 @pytest.fixture(autouse=True)

@@ -138,6 +138,21 @@ AVAILABLE = {
     "caudal.agent": ["LocalAgent", "KubernetesAgent"],
     "caudal.agent.local": ["LocalAgent"],
     "caudal.agent.kubernetes": ["KubernetesAgent"],
+    "caudal.environments": ["Environment", "LocalEnvironment", "DaskKubernetesEnvironment",
+                            "KubernetesJobEnvironment", "FargateTaskEnvironment",
+                            "DaskCloudProviderEnvironment"],
+    "caudal.environments.execution": ["Environment", "LocalEnvironment",
+                                      "DaskKubernetesEnvironment", "KubernetesJobEnvironment",
+                                      "FargateTaskEnvironment", "DaskCloudProviderEnvironment",
+                                      "load_and_run_flow"],
+    "caudal.utilities.graphql": ["with_args", "EnumValue", "GQLObject", "LiteralSetValue",
+                                 "compress", "decompress", "parse_graphql",
+                                 "parse_graphql_arguments", "GraphQLResult",
+                                 "format_graphql_request_error", "lowercase_first_letter",
+                                 "multiline_indent"],
+    "caudal.utilities.notifications": ["slack_notifier", "gmail_notifier", "callback_factory",
+                                       "slack_message_formatter", "jira_notifier"],
+    "caudal.tasks.notifications": ["SlackTask", "EmailTask", "PushbulletTask"],
 }
 
 
@@ -249,3 +264,15 @@ def test_agent_loads_no_flow_api_runners_or_server():
              "caudal.engine.results", "caudal.executors", "caudal.storage", "caudal.server",
              "cloudpickle", "sqlalchemy", "fastapi", "dask", "pandas")
     assert [m for m in loaded if m.startswith(heavy)] == []
+
+
+def test_prefect_chains_to_notifications_graphql_and_environments_work_after_bare_import():
+    # A fresh interpreter: in this one the submodules are already imported.
+    chains = ("caudal.utilities.graphql.with_args", "caudal.utilities.notifications.slack_notifier",
+              "caudal.tasks.notifications.SlackTask", "caudal.environments.LocalEnvironment")
+    code = "import caudal\n" + "".join(f"assert {chain}\n" for chain in chains)
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+
+    assert done.returncode == 0, done.stderr

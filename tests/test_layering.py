@@ -11,7 +11,8 @@ import caudal.engine
 PACKAGE = Path(caudal.__file__).parent
 
 # Layers that must work on a laptop with no server: flow.run() needs none of these.
-LOCAL_LAYERS = ("core", "engine", "tasks/core", "tasks/control_flow", "utilities", "executors",
+LOCAL_LAYERS = ("core", "engine", "tasks/core", "tasks/control_flow", "tasks/notifications",
+                "environments", "utilities", "executors",
                 "schedules", "storage", "run_configs")
 NETWORK = ("caudal.client", "caudal.server", "caudal.agent", "caudal.backend", "caudal.cli")
 # The server's own libraries: a local layer that imported one would load it with flow.run().

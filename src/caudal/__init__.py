@@ -71,7 +71,7 @@ _LAZY_NAMES = {
 # Submodules that Prefect 0.15 code reaches as attributes of the package
 # (``prefect.schedules.IntervalSchedule``).
 _LAZY_MODULES = {
-    "backend", "client", "configuration", "engine", "executors", "exceptions",
+    "backend", "client", "configuration", "engine", "environments", "executors", "exceptions",
     "run_configs", "schedules", "serialization", "storage", "tasks", "utilities", "core",
     "wire",
 }

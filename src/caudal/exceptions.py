@@ -16,7 +16,9 @@ The tree::
     │   ├── ServerUnavailable       the server could not be reached, even after retries
     │   ├── AuthorizationError      no API key, a wrong one, or a role too low (401, 403)
     │   └── ObjectNotFound          no such project, flow, run or agent (404)
-    └── NotAvailableError           a feature that a later caudal release delivers
+    ├── NotAvailableError           a feature that a later caudal release delivers
+    └── NotSupportedError           a Prefect 0.15 feature caudal will not have; the message
+                                    says what to use instead
 
     CaudalSignal (BaseException)    raised by a task to set its own state; see caudal.engine.signals
     ├── CaudalStateSignal           FAIL, SUCCESS, SKIP, RETRY, PAUSE, LOOP... (engine.signals)
@@ -43,6 +45,7 @@ __all__ = [
     "FlowValidationError",
     "MissingParameterError",
     "NotAvailableError",
+    "NotSupportedError",
     "ObjectNotFound",
     "ParameterError",
     "PrefectException",
@@ -139,6 +142,14 @@ class NotAvailableError(CaudalError, NotImplementedError):
             f"'{feature}' is not available in this version of caudal yet; it arrives with "
             f"{arrives_with}. The import path exists so that your flows load unchanged."
         )
+
+
+class NotSupportedError(CaudalError, NotImplementedError):
+    """A Prefect 0.15 feature whose import path exists but which caudal will not have.
+
+    Raised where the feature is used, never where it is imported, so flows that only
+    mention it still load. The message says what to use instead.
+    """
 
 
 class CaudalSignal(BaseException):

@@ -63,6 +63,11 @@ PREFECT_MODULES = [
     "prefect.agent",
     "prefect.agent.local",
     "prefect.agent.kubernetes",
+    "prefect.environments",
+    "prefect.environments.execution",
+    "prefect.utilities.graphql",
+    "prefect.utilities.notifications",
+    "prefect.tasks.notifications",
 ]
 
 # Re-exports the rule above leaves out (defined elsewhere) that flows import from this path.

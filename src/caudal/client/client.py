@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from caudal.client.graphql import GraphQLResult, graphql_text
 from caudal.client.info import FlowRunInfoResult
 from caudal.client.transport import (
     DEFAULT_BACKOFF_S,
@@ -127,6 +128,50 @@ class Client:
                 f"The server at {safe_url(self.api_server)} sent {what} that this client cannot read "
                 f"({exc.error_count()} problem(s), first: {exc.errors()[0]['msg']}); run the "
                 "same caudal version on the server and here.") from exc
+
+    # --- GraphQL ------------------------------------------------------------------------------
+
+    def graphql(self, query: Any, raise_on_error: bool = True,
+                headers: dict[str, str] | None = None,
+                variables: Mapping[str, Any] | None = None, token: str | None = None,
+                retry_on_api_error: bool = True) -> GraphQLResult:
+        """Send a GraphQL query or mutation to the server's ``/graphql`` (Prefect Server's
+        schema, the subset caudal answers).
+
+        Args:
+            query: the query as text, or as nested dicts, lists and sets (Prefect's
+                ``parse_graphql`` form).
+            raise_on_error: raise ``ClientError`` when the answer holds ``errors``.
+            headers: extra headers to send.
+            variables: the values of the query's variables.
+            token: an API key to use instead of the client's.
+            retry_on_api_error: Prefect's; kept for its signature. Like every POST, the
+                request is sent again only when it cannot have reached the server (a
+                mutation is not harmless to repeat).
+
+        Returns:
+            The answer, read as ``result["data"]["flow_run"]`` or ``result.data.flow_run``.
+
+        Raises:
+            ClientError: the answer holds errors (with ``raise_on_error``), naming them.
+            AuthorizationError: no key, or a key whose role may not make the mutation.
+        """
+        sent = dict(headers or {})
+        if token is not None:
+            sent["Authorization"] = f"Bearer {token}"
+        answer = self._call("POST", "/graphql",
+                            json_body={"query": graphql_text(query),
+                                       "variables": dict(variables or {})},
+                            headers=sent)
+        if not isinstance(answer, dict):
+            raise ClientError(f"The server at {safe_url(self.api_server)} answered /graphql "
+                              "with something that is not a GraphQL answer.")
+        errors = answer.get("errors")
+        if raise_on_error and errors:
+            messages = "; ".join(str(error.get("message", error)) for error in errors)
+            raise ClientError(f"GraphQL error: {messages}", status_code=200,
+                              url=f"{self.api_server}/graphql", detail=errors)
+        return GraphQLResult(answer)
 
     # --- the server ---------------------------------------------------------------------------
 

@@ -103,7 +103,7 @@ class State:
     """
 
     __slots__ = ("message", "result", "context", "cached_inputs", "timestamp", "_stored")
-    color = "#000000"
+    color = "#696969"
 
     def __init__(
         self,
@@ -289,7 +289,7 @@ class _MetaState(State):
     """A state about another state (submitted or queued while it was ``state``)."""
 
     __slots__ = ("state",)
-    color = "#00000000"
+    color = "#696969"
 
     def __init__(self, message: str | None = None, result: Any = None,
                  state: State | None = None, context: dict[str, Any] | None = None,
@@ -310,14 +310,14 @@ class Submitted(_MetaState):
     """Handed to an executor or an agent, not started yet."""
 
     __slots__ = ()
-    color = "#fff9c4"
+    color = "#ffdf5d"
 
 
 class Queued(_MetaState):
     """Waiting for a free slot (a concurrency limit), retried at ``start_time``."""
 
     __slots__ = ("start_time",)
-    color = "#fff59d"
+    color = "#ffea7f"
 
     def __init__(self, message: str | None = None, result: Any = None,
                  state: State | None = None, start_time: datetime.datetime | None = None,
@@ -332,7 +332,7 @@ class Pending(State):
     """Not started: waiting for upstream tasks, a time or a resource."""
 
     __slots__ = ()
-    color = "#d3d3d3"
+    color = "#7ebdff"
 
 
 class Scheduled(Pending):
@@ -355,7 +355,7 @@ class Paused(Scheduled):
     ``start_time``, until then at the latest, else (None) until resumed."""
 
     __slots__ = ()
-    color = "#cfd8dc"
+    color = "#99a8e8"
 
     def __init__(self, message: str | None = None, result: Any = None,
                  start_time: datetime.datetime | None = None,
@@ -370,14 +370,14 @@ class Resume(Scheduled):
     """A paused run that someone resumed."""
 
     __slots__ = ()
-    color = "#20b2aa"
+    color = "#f58c0c"
 
 
 class Retrying(Scheduled):
     """Failed, and scheduled to run again at ``start_time``."""
 
     __slots__ = ("run_count",)
-    color = "#ffa500"
+    color = "#f66a0a"
 
     def __init__(self, message: str | None = None, result: Any = None,
                  start_time: datetime.datetime | None = None,
@@ -395,28 +395,28 @@ class Running(State):
     """Executing now."""
 
     __slots__ = ()
-    color = "#00b2ff"
+    color = "#3d67ff"
 
 
 class Cancelling(Running):
     """Asked to stop; still running until it does."""
 
     __slots__ = ()
-    color = "#ff8a65"
+    color = "#E8E8E8"
 
 
 class Finished(State):
     """Done, one way or another."""
 
     __slots__ = ()
-    color = "#ba68c8"
+    color = "#003ccb"
 
 
 class Looped(Finished):
     """Finished one iteration of a LOOP; runs again with ``loop_count`` + 1."""
 
     __slots__ = ("loop_count",)
-    color = "#1de9b6"
+    color = "#003ccb"
 
     def __init__(self, message: str | None = None, result: Any = None,
                  loop_count: int | None = None, context: dict[str, Any] | None = None,
@@ -444,7 +444,7 @@ class Cached(Success):
     """
 
     __slots__ = ("cached_parameters", "cached_result_expiration", "hashed_inputs")
-    color = "#33a9b5"
+    color = "#34d058"
 
     def __init__(self, message: str | None = None, result: Any = None,
                  cached_inputs: dict[str, Any] | None = None,
@@ -463,7 +463,7 @@ class Mapped(Success):
     """A mapped parent: its work is done by its children, whose states are ``map_states``."""
 
     __slots__ = ("map_states", "_n_map_states")
-    color = "#97b6ca"
+    color = "#003ccb"
 
     def __init__(self, message: str | None = None, result: Any = None,
                  map_states: list[State] | None = None, context: dict[str, Any] | None = None,
@@ -523,18 +523,18 @@ class TimedOut(Failed):
     """Ran longer than the task's ``timeout``."""
 
     __slots__ = ()
-    color = "#ff8f00"
+    color = "#ff4e33"
 
 
 class TriggerFailed(Failed):
     """Never ran: its trigger refused the upstream states."""
 
     __slots__ = ()
-    color = "#c42800"
+    color = "#ff5131"
 
 
 class ValidationFailed(Failed):
     """Ran, but its result failed validation."""
 
     __slots__ = ()
-    color = "#b71c1c"
+    color = "#ff5131"

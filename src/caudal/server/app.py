@@ -56,6 +56,7 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
         api_keys,
         flow_runs,
         flows,
+        graphql,
         health,
         logs,
         metrics,
@@ -114,7 +115,7 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     for module in (health, metrics, projects, flows, flow_runs, task_runs, logs, agents,
-                   api_keys):
+                   api_keys, graphql):
         app.include_router(module.router)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

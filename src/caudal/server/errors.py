@@ -6,7 +6,7 @@ a JSON ``{"detail": message}``, which the client turns back into the matching Cl
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Forbidden", "Invalid", "NotFound", "ServiceError", "Unauthorized",
+__all__ = ["BadRequest", "Conflict", "Forbidden", "Invalid", "NotFound", "ServiceError", "Unauthorized",
            "Unavailable"]
 
 
@@ -21,6 +21,12 @@ class ServiceError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.detail!r})"
+
+
+class BadRequest(ServiceError):
+    """The request is not one this route reads at all (400)."""
+
+    status_code = 400
 
 
 class Invalid(ServiceError):

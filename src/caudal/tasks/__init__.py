@@ -1,4 +1,5 @@
-"""Built-in tasks: core (constants, functions, operators), control flow, shell, flow runs.
+"""Built-in tasks: core (constants, functions, operators), control flow, shell, flow runs,
+notifications.
 
 Submodules load on first use, so Prefect-style chains (``caudal.tasks.control_flow.merge``)
 work after a bare ``import caudal``.
@@ -6,7 +7,7 @@ work after a bare ``import caudal``.
 
 import importlib as _importlib
 
-_SUBMODULES = {"control_flow", "core", "prefect", "resource_manager", "shell"}
+_SUBMODULES = {"control_flow", "core", "notifications", "prefect", "resource_manager", "shell"}
 
 
 def __getattr__(name: str) -> object:

@@ -7,7 +7,7 @@ work after a bare ``import caudal``.
 import importlib as _importlib
 
 _SUBMODULES = {"collections", "configuration", "context", "debug", "edges", "filesystems",
-               "logging", "placeholders", "tasks"}
+               "graphql", "logging", "notifications", "placeholders", "tasks"}
 
 
 def __getattr__(name: str) -> object:

@@ -11,8 +11,8 @@ from caudal.server.db.engine import Database
 from caudal.server.errors import Invalid, NotFound
 from caudal.wire.flows import FlowVersion
 
-__all__ = ["archive_flow", "flow_row", "get_flow", "latest_flow_row", "list_flows",
-           "list_versions", "flow_source"]
+__all__ = ["archive_flow", "flow_group_names", "flow_row", "get_flow", "latest_flow_row",
+           "list_flows", "list_versions", "flow_source"]
 
 flows = models.flows
 groups = models.flow_groups
@@ -104,6 +104,21 @@ def list_flows(db: Database, project: str | None = None, name: str | None = None
     query = query.order_by(projects.c.name, flows.c.name, flows.c.version.desc())
     with db.read() as conn:
         return [flow_out(r) for r in conn.execute(query)]
+
+
+def flow_group_names(db: Database, flow_group_id: str) -> tuple[str, str]:
+    """The flow name and the project of flow group ``flow_group_id``.
+
+    Raises:
+        NotFound: no flow group has that id.
+    """
+    with db.read() as conn:
+        row = conn.execute(select(groups.c.name, projects.c.name.label("project"))
+                           .join(projects, projects.c.id == groups.c.project_id)
+                           .where(groups.c.id == flow_group_id)).first()
+    if row is None:
+        raise NotFound(f"Flow group '{flow_group_id}' does not exist.")
+    return row.name, row.project
 
 
 def list_versions(db: Database, flow_id: str) -> list[FlowVersion]:
