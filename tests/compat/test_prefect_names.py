@@ -117,11 +117,7 @@ MISSING: dict[str, str] = {
     "default_class' setting; the flow runner always uses caudal's TaskRunner",
     "prefect.storage.get_default_storage_class": "caudal has no 'flows.defaults.storage."
     "default_class' setting: a flow registered without storage gets Local storage",
-    # -- not in caudal (yet)
-    "prefect.tasks.prefect.CancelFlowRun": "not in caudal yet; cancel a run with "
-    "Client().cancel_flow_run(flow_run_id) or 'caudal runs cancel'",
-    "prefect.tasks.prefect.RenameFlowRun": "not in caudal yet; rename a run with "
-    "Client().set_flow_run_name(flow_run_id, name)",
+    # -- agents caudal does not have
     "prefect.run_configs.ECSRun": "caudal has no AWS ECS agent; use LocalRun or KubernetesRun",
     "prefect.run_configs.VertexRun": "caudal has no Google Vertex AI agent; use LocalRun or "
     "KubernetesRun",

@@ -6,5 +6,8 @@ from caudal.tasks.prefect.flow_run import (
     get_task_run_result,
     wait_for_flow_run,
 )
+from caudal.tasks.prefect.flow_run_cancel import CancelFlowRun
+from caudal.tasks.prefect.flow_run_rename import RenameFlowRun
 
-__all__ = ["StartFlowRun", "create_flow_run", "get_task_run_result", "wait_for_flow_run"]
+__all__ = ["CancelFlowRun", "RenameFlowRun", "StartFlowRun", "create_flow_run",
+           "get_task_run_result", "wait_for_flow_run"]
