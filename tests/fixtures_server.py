@@ -31,7 +31,7 @@ POSTGRES_URL = os.environ.get("CAUDAL_TEST_POSTGRES_URL",
 
 # Emptied children first, so that foreign keys never object.
 TABLES = ("task_run_states", "task_runs", "logs", "flow_run_states", "flow_runs", "flows",
-          "flow_groups", "projects", "agents", "api_keys", "batch_keys")
+          "flow_groups", "projects", "agents", "api_keys", "batch_keys", "secrets")
 
 
 def _postgres_schema_url(schema: str) -> str:
@@ -117,11 +117,13 @@ def db(database_url: str) -> Iterator[object]:
 
 
 @pytest.fixture
-def server_settings(database_url: str) -> object:
-    """Settings of a test server: loops off (tests drive ``run_once`` with their own times)."""
+def server_settings(database_url: str, tmp_path: Path) -> object:
+    """Settings of a test server: loops off (tests drive ``run_once`` with their own times);
+    its secrets key is made in the test's directory."""
     from caudal.server.settings import ServerSettings
 
-    return ServerSettings(database_url=database_url, port=free_port(), run_services=False)
+    return ServerSettings(database_url=database_url, port=free_port(), run_services=False,
+                          secrets_key_file=str(tmp_path / "secrets.key"))
 
 
 class ServedApp:

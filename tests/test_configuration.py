@@ -331,6 +331,8 @@ ENVIRON_EXCEPTIONS = {
     "agent/kubernetes/launcher.py",
     # Reads the variables Prefect's storages read (GITHUB_ACCESS_TOKEN, a Webhook's ${VAR}).
     "storage/secrets.py",
+    # EnvVarSecret reads the variable it is named for where the task runs, as Prefect's does.
+    "tasks/secrets/env_var.py",
 }
 CAUDAL_NAME = re.compile(r"^CAUDAL_[A-Z0-9_]*$")
 

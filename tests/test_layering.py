@@ -12,7 +12,7 @@ PACKAGE = Path(caudal.__file__).parent
 
 # Layers that must work on a laptop with no server: flow.run() needs none of these.
 LOCAL_LAYERS = ("core", "engine", "tasks/core", "tasks/control_flow", "tasks/notifications",
-                "environments", "utilities", "executors",
+                "tasks/secrets", "environments", "utilities", "executors",
                 "schedules", "storage", "run_configs")
 NETWORK = ("caudal.client", "caudal.server", "caudal.agent", "caudal.backend", "caudal.cli")
 # The server's own libraries: a local layer that imported one would load it with flow.run().
@@ -21,8 +21,11 @@ SERVER_LIBRARIES = ("sqlalchemy", "starlette", "uvicorn", "alembic")
 # so flow.run() never loads it:
 # - Flow.register is a call to the server, through the client;
 # - Flow.run_agent starts a LocalAgent in the process (Prefect 0.15's Flow.run_agent), which
-#   is what takes the flow's runs from the server.
-ALLOWED_NETWORK_ARROWS = {("core/flow.py", "caudal.client"), ("core/flow.py", "caudal.agent")}
+#   is what takes the flow's runs from the server;
+# - PrefectSecret.run reads the secret with caudal.client.Secret (Prefect 0.15's
+#   PrefectSecret uses prefect.client.Secret), which asks the server only in a server's run.
+ALLOWED_NETWORK_ARROWS = {("core/flow.py", "caudal.client"), ("core/flow.py", "caudal.agent"),
+                          ("tasks/secrets/base.py", "caudal.client.secrets")}
 LEAVES = ("exceptions.py", "configuration.py", "engine/state.py", "utilities/edges.py")
 # What runs a flow: the client and the views read runs from the server and never load these.
 RUNNERS = ("caudal.engine.flow_runner", "caudal.engine.task_runner", "caudal.engine.runner",
@@ -42,6 +45,14 @@ ALLOWED_CLIENT_ARROWS = {
     # Prefect's Client.register does; it imports storage inside the function.
     ("client/registration.py", "caudal.storage"),
     ("client/registration.py", "caudal.storage.extract"),
+    # Client.graphql takes and answers queries as Prefect's GraphQL helpers write and read
+    # them (parse_graphql, GraphQLResult): one implementation of each, standard library only.
+    ("client/client.py", "caudal.utilities.graphql"),
+    # Secret.get reads local secrets first, with the one lookup storages use (find_secret),
+    # and refuses to run while a Flow is being built, as Prefect's does; both are imported
+    # inside the methods, which run only in a task.
+    ("client/secrets.py", "caudal.storage.secrets"),
+    ("client/secrets.py", "caudal.core.flow"),
 }
 # Packages whose names load on first use: ``from caudal import Flow`` imports caudal.core.
 LAZY_NAMES = {"caudal": caudal._LAZY_NAMES, "caudal.engine": caudal.engine._LAZY_NAMES}

@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     # Runs executed for the server (`caudal execute flow-run`, what an agent launches).
     "cloud": {
         "heartbeat_interval_s": 30.0,
+        # Secret.get reads only local secrets outside runs of the server unless this is false
+        # (Prefect's flag); runs of the server always fall back to the server's secrets.
+        "use_local_secrets": True,
         # Results are written so that they have locations (a restart reads them back).
         "checkpointing": True,
         # How long a finished run waits for the server to take its last records before it
@@ -85,6 +88,9 @@ DEFAULTS: dict[str, Any] = {
         "heartbeat_timeout_s": 90.0,
         "submitted_timeout_s": 120.0,
         "max_resubmits": 3,
+        # The Fernet key that encrypts stored secrets; unset: home_dir/secrets.key, made
+        # (mode 0600) on first use. Servers sharing a database must share the key.
+        "secrets_key": None,
     },
 }
 
@@ -107,6 +113,7 @@ NULLABLE_TYPES: dict[str, type] = {
     "api.backoff_s": float,
     "api.timeout_s": float,
     "server.database_url": str,
+    "server.secrets_key": str,
     "cloud.agent_id": str,
     "tasks.defaults.timeout_s": float,
 }

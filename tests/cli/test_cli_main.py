@@ -17,7 +17,7 @@ from caudal.cli.options import parse_level, parse_params
 from caudal.configuration import load_config
 from fixtures_client import closed_port
 
-CLIENT_COMMANDS = ["create", "flows", "logs", "register", "run", "runs"]
+CLIENT_COMMANDS = ["create", "flows", "logs", "register", "run", "runs", "secrets"]
 
 
 def invoke(*args: str, **kwargs) -> click.testing.Result:

@@ -41,6 +41,7 @@ PREFECT_MODULES = [
     "prefect.tasks.core.operators",
     "prefect.tasks.core.resource_manager",
     "prefect.tasks.shell",
+    "prefect.tasks.secrets",
     "prefect.tasks.prefect",
     "prefect.schedules",
     "prefect.schedules.schedules",
@@ -149,9 +150,6 @@ MISSING: dict[str, str] = {
     "none",
     "prefect.backend.delete_key": "Prefect Cloud's key-value store; caudal's server has none",
     "prefect.backend.list_keys": "Prefect Cloud's key-value store; caudal's server has none",
-    "prefect.client.Secret": "Prefect Cloud's secret API; caudal keeps local secrets only, in "
-    "caudal.context.secrets or [context.secrets] in config.toml (CAUDAL__CONTEXT__SECRETS__"
-    "<NAME>): read them in your own secret task, which SecretResult supports",
     "prefect.exceptions.VersionLockMismatchSignal": "raised by Prefect Cloud's version "
     "locking, which caudal does not have",
 }

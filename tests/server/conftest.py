@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from cryptography.fernet import Fernet
 
 from fixtures_server import ServedApp
 from fixtures_storage import free_port
@@ -38,8 +39,9 @@ def served(database_url: str, session_servers: dict[str, ServedApp]) -> ServedAp
 
     server = session_servers.get(database_url)
     if server is None:
+        # A fixed secrets key: the server outlives any one test's directory.
         settings = ServerSettings(database_url=database_url, port=free_port(),
-                                  run_services=False)
+                                  run_services=False, secrets_key=Fernet.generate_key().decode())
         server = ServedApp(create_app(settings), settings.port).__enter__()
         session_servers[database_url] = server
     return server

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "register": "caudal.cli.register:register",
     "run": "caudal.cli.run:run",
     "runs": "caudal.cli.runs:runs",
+    "secrets": "caudal.cli.secrets:secrets",
     "up": "caudal.cli.up:up",
     # The server side: started, migrated and keyed by the server's own modules.
     "server": "caudal.cli.server:server",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 import click
@@ -52,6 +53,8 @@ def start(host: str | None, port: int | None, database_url: str | None, auth: bo
         heartbeat_timeout_s=float(conf.heartbeat_timeout_s),
         submitted_timeout_s=float(conf.submitted_timeout_s),
         max_resubmits=int(conf.max_resubmits),
+        secrets_key=conf.secrets_key,
+        secrets_key_file=str(Path(config.home_dir).expanduser() / "secrets.key"),
     )
     logging.getLogger("caudal.server").setLevel(log_level.upper())
     app = create_app(settings, db=open_database(settings.database_url))

@@ -6,5 +6,6 @@ first use.
 
 from caudal.client.client import Client
 from caudal.client.info import FlowRunInfoResult, TaskRunInfoResult
+from caudal.client.secrets import Secret
 
-__all__ = ["Client", "FlowRunInfoResult", "TaskRunInfoResult"]
+__all__ = ["Client", "FlowRunInfoResult", "TaskRunInfoResult", "Secret"]

@@ -9,13 +9,14 @@ return ``caudal.wire`` models.
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from caudal.client.graphql import GraphQLResult, graphql_text
 from caudal.client.info import FlowRunInfoResult
 from caudal.client.transport import (
     DEFAULT_BACKOFF_S,
@@ -29,12 +30,14 @@ from caudal.client.transport import (
 )
 from caudal.exceptions import ClientError, NotAvailableError, ObjectNotFound
 from caudal.serialization.states import state_from_wire, state_to_wire
+from caudal.utilities.graphql import GraphQLResult, parse_graphql
 from caudal.wire._base import Page
 from caudal.wire.agents import Agent
 from caudal.wire.flows import FlowRegistration, FlowVersion, RegistrationResult, ScheduleState
 from caudal.wire.logs import LogRecord
 from caudal.wire.projects import Project
 from caudal.wire.runs import FlowRun, FlowRunCreate, RunWait, StateRecord, TaskRun
+from caudal.wire.secrets import SecretInfo, SecretValue
 
 if TYPE_CHECKING:
     from caudal.core.flow import Flow
@@ -160,7 +163,8 @@ class Client:
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         answer = self._call("POST", "/graphql",
-                            json_body={"query": graphql_text(query),
+                            json_body={"query": query if isinstance(query, str)
+                                       else parse_graphql(query),
                                        "variables": dict(variables or {})},
                             headers=sent)
         if not isinstance(answer, dict):
@@ -194,6 +198,43 @@ class Client:
         body = {"name": project_name, "description": project_description}
         data = self._call("POST", "/api/projects", json_body=body)
         return self._parse(Project, data, "a project").id
+
+    # --- secrets ------------------------------------------------------------------------------
+
+    def set_secret(self, name: str, value: Any) -> None:
+        """Store ``value`` as the server's secret ``name`` (an admin key is needed). A value
+        that is not text is sent as JSON text, which ``Secret.get`` parses back (Prefect 0.15's
+        signature).
+
+        Raises:
+            AuthorizationError: the key is not an admin's.
+        """
+        text = value if isinstance(value, str) else json.dumps(value)
+        self._call("PUT", _secret_path(name), json_body={"value": text}, idempotent=True)
+
+    def get_secret(self, name: str) -> str:
+        """The text of the server's secret ``name`` (a runner or admin key is needed).
+
+        Raises:
+            ObjectNotFound: no secret has that name.
+            AuthorizationError: the key is a viewer's.
+        """
+        data = self._call("GET", _secret_path(name))
+        return self._parse(SecretValue, data, "a secret").value
+
+    def list_secrets(self) -> list[str]:
+        """The names of the server's secrets, sorted (never their values)."""
+        data = self._call("GET", "/api/secrets")
+        return [info.name for info in self._parse(list[SecretInfo], data, "secrets")]
+
+    def delete_secret(self, name: str) -> bool:
+        """Delete the server's secret ``name`` (an admin key is needed); True when done.
+
+        Raises:
+            ObjectNotFound: no secret has that name.
+        """
+        self._call("DELETE", _secret_path(name), idempotent=True)
+        return True
 
     # --- flows --------------------------------------------------------------------------------
 
@@ -603,6 +644,10 @@ def _setting(given: Any, key: str, default: Any) -> Any:
         return given
     configured = config_value(key)
     return default if configured is None else configured
+
+
+def _secret_path(name: str) -> str:
+    return f"/api/secrets/{quote(name, safe='')}"
 
 
 def _batch_key() -> str:

@@ -22,6 +22,7 @@ from caudal.server.loops import ServiceLoop
 from caudal.server.middleware import ErrorGuard, MetricsMiddleware, RequestGuard
 from caudal.server.reaper import Reaper
 from caudal.server.scheduler import Scheduler
+from caudal.server.secret_box import SecretBox
 from caudal.server.settings import ServerSettings
 from caudal.server.writes import WriteQueue
 from caudal.wire.errors import ApiError
@@ -61,6 +62,7 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
         logs,
         metrics,
         projects,
+        secrets,
         task_runs,
     )
 
@@ -109,13 +111,14 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.state.loops = loops
     app.state.metrics = metrics.Metrics()
     app.state.writes = WriteQueue(database)
+    app.state.secret_box = SecretBox(settings.secrets_key, settings.secrets_key_file)
     # Outermost last: the error guard, the request guard, then metrics (which also count the
     # guards' answers).
     app.add_middleware(ErrorGuard, db=database)
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     for module in (health, metrics, projects, flows, flow_runs, task_runs, logs, agents,
-                   api_keys, graphql):
+                   api_keys, secrets, graphql):
         app.include_router(module.router)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -6,8 +6,8 @@ a JSON ``{"detail": message}``, which the client turns back into the matching Cl
 
 from __future__ import annotations
 
-__all__ = ["BadRequest", "Conflict", "Forbidden", "Invalid", "NotFound", "ServiceError", "Unauthorized",
-           "Unavailable"]
+__all__ = ["BadRequest", "Conflict", "Forbidden", "Invalid", "Misconfigured", "NotFound",
+           "ServiceError", "Unauthorized", "Unavailable"]
 
 
 class ServiceError(Exception):
@@ -58,6 +58,13 @@ class Conflict(ServiceError):
 
     status_code = 409
 
+
+class Misconfigured(ServiceError):
+    """The server's own configuration keeps it from doing the request (its secrets key is
+    missing or is not the one the stored secrets were encrypted with); an operator must
+    fix it (500)."""
+
+    status_code = 500
 
 
 class Unavailable(ServiceError):

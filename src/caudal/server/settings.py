@@ -34,6 +34,10 @@ class ServerSettings:
         max_resubmits: how many times the reaper puts a run back before failing it.
         run_services: start the scheduler and reaper loops (tests drive them by hand).
         max_body_bytes: larger request bodies are refused with 413 before they are read.
+        secrets_key: the Fernet key that encrypts stored secrets (``server.secrets_key``).
+        secrets_key_file: where the key is kept when ``secrets_key`` is not given: read if
+            it exists, else made there (mode 0600) on first use. Without either, the
+            secrets API answers 500 saying how to set one.
     """
 
     database_url: str
@@ -48,6 +52,8 @@ class ServerSettings:
     max_resubmits: int = 3
     run_services: bool = True
     max_body_bytes: int = 100 * 1024 * 1024
+    secrets_key: str | None = field(default=None, repr=False)
+    secrets_key_file: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -7,7 +7,8 @@ work after a bare ``import caudal``.
 
 import importlib as _importlib
 
-_SUBMODULES = {"control_flow", "core", "notifications", "prefect", "resource_manager", "shell"}
+_SUBMODULES = {"control_flow", "core", "notifications", "prefect", "resource_manager", "secrets",
+               "shell"}
 
 
 def __getattr__(name: str) -> object:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 __all__ = ["agents", "api_keys", "batch_keys", "flow_groups", "flow_run_states", "flow_runs",
-           "flows", "logs", "metadata", "projects", "sqlite_text", "task_run_states", "task_runs",
+           "flows", "logs", "metadata", "projects", "secrets", "sqlite_text", "task_run_states", "task_runs",
            "UTCDateTime"]
 
 
@@ -268,4 +268,14 @@ batch_keys = Table(
     Column("written", Integer, nullable=False),
     _time("created"),
     Index("ix_batch_keys_created", "created"),
+)
+
+secrets = Table(
+    "secrets", metadata,
+    # Named values that runs read (PrefectSecret); the value is Fernet ciphertext made with
+    # the server's secrets key (server/secret_box.py), never the plain text.
+    Column("name", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+    _time("created"),
+    _time("updated"),
 )
