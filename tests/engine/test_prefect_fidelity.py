@@ -378,3 +378,40 @@ def test_log_stdout_tasks_running_at_once_on_threads_each_log_their_prints(caplo
     printed = {r.getMessage() for r in caplog.records if r.getMessage().startswith("task ")}
     assert printed == {f"task {i} line {n}" for i in range(8) for n in range(3)}
     print("after the run")  # stdout works again outside tasks
+
+
+# --- flatten over mapped children that are not done --------------------------------------------
+
+@pytest.mark.parametrize("mode", ["retry", "skip"])
+def test_flatten_waits_for_mapped_children_and_carries_their_skip(mode: str) -> None:
+    # Prefect 0.15.9 crashes the flow run here (a TypeError on None); caudal flattens the
+    # children's results once they are all done, as flatten's documentation says.
+    hits: dict[int, int] = {}
+
+    @task(max_retries=1, retry_delay=datetime.timedelta(seconds=0))
+    def fetch(x: int) -> list[int]:
+        hits[x] = hits.get(x, 0) + 1
+        if mode == "retry" and hits[x] == 1:
+            raise ValueError("first try fails")
+        if mode == "skip":
+            raise signals.SKIP("nothing today")
+        return [x, x * 10]
+
+    @task
+    def keep(v: Any) -> Any:
+        return v
+
+    @task
+    def inc(v: int) -> int:
+        return v + 1
+
+    with Flow("flattened") as flow:
+        kept = keep.map(fetch.map([1, 2]))
+        added = inc.map(flatten(kept))
+    state = flow.run()
+
+    assert state.is_successful()
+    if mode == "retry":
+        assert [s.result for s in state.result[added].map_states] == [2, 11, 3, 21]
+    else:
+        assert state.result[added].is_skipped()

@@ -238,7 +238,20 @@ def _expand(states: Iterable[State | None]) -> list[State]:
 
 
 def _flattened_view(edge: Edge, state: State, flow_result: Any) -> State:
-    """What a flattened edge sees: the upstream result (or its children's) flattened once."""
+    """What a flattened edge sees: the upstream result (or its children's) flattened once.
+
+    A mapped upstream is flattened only once all its children are finished: until then the
+    edge waits (a child may be retrying); then a failed child stands for them all (the
+    downstream task's trigger decides), else a skipped one (the skip travels downstream).
+    """
+    if isinstance(state, Mapped):
+        children = state.map_states
+        if not all(child.is_finished() for child in children):
+            return Pending("Waiting for the children of a flattened mapped task to finish.")
+        for wanted in (State.is_failed, State.is_skipped):
+            found = next((child for child in children if wanted(child)), None)
+            if found is not None:
+                return found
     if not state.is_successful():
         return state
     load_upstream_value(edge, state, flow_result)  # a restart may hold only its location
