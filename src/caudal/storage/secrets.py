@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from caudal.exceptions import FlowStorageError
 from caudal.utilities.context import context
 
-__all__ = ["environment_value", "find_secret", "read_secret"]
+__all__ = ["environment_value", "find_secret", "missing_secret", "read_secret"]
 
 
 def find_secret(name: str) -> str | None:
@@ -58,12 +58,23 @@ def read_secret(name: str, needed_by: str) -> str:
     """
     value = find_secret(name)
     if value is None:
-        raise FlowStorageError(
-            f"Secret '{name}' (for {needed_by}) is not set. Set the variable "
+        raise FlowStorageError(missing_secret(name, needed_by), path=name)
+    return value
+
+
+def missing_secret(name: str, needed_by: str) -> str:
+    """What to say when secret ``name``, which ``needed_by`` uses, is set nowhere: where to
+    set it.
+
+    Example:
+        >>> missing_secret("TOKEN", "GitHub storage")[:46]
+        "Secret 'TOKEN' (for GitHub storage) is not set"
+    """
+    return (f"Secret '{name}' (for {needed_by}) is not set. Set it with "
+            f"caudal.context(secrets={{'{name}': ...}}), or the variable "
             f"CAUDAL__CONTEXT__SECRETS__{name.upper()} where the flow is built and run (for an "
             "agent's runs: in the agent's environment or the run config's env), or put "
-            f"'{name.lower()} = \"...\"' under [context.secrets] in config.toml.", path=name)
-    return value
+            f"'{name.lower()} = \"...\"' under [context.secrets] in config.toml.")
 
 
 def environment_value(name: str) -> str | None:

@@ -63,15 +63,11 @@ def read_notification_secret(name: str, needed_by: str) -> str:
     Raises:
         ValueError: the secret is set nowhere; the message says where to set it.
     """
-    from caudal.storage.secrets import find_secret
+    from caudal.storage.secrets import find_secret, missing_secret
 
     value = find_secret(name)
     if value is None:
-        raise ValueError(
-            f"Secret '{name}' (for {needed_by}) is not set. Set it with "
-            f"caudal.context(secrets={{'{name}': ...}}), the variable "
-            f"CAUDAL__CONTEXT__SECRETS__{name.upper()}, or '{name.lower()} = \"...\"' under "
-            "[context.secrets] in config.toml.")
+        raise ValueError(missing_secret(name, needed_by))
     return value
 
 
