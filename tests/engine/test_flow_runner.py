@@ -210,6 +210,28 @@ def test_flow_state_handler_returning_other_state_changes_flow_state():
     assert state.result[out].result == 1
 
 
+def test_flow_state_handler_ending_the_run_as_it_starts_runs_no_task():
+    """A skip-if-running handler: Skipped instead of Running, and nothing runs."""
+    ran: list[int] = []
+
+    @task
+    def work():
+        ran.append(1)
+
+    def skip_if_running(flow, old_state, new_state):
+        return Skipped("another run is running") if new_state.is_running() else new_state
+
+    with Flow("skipping", state_handlers=[skip_if_running]) as flow:
+        out = work()
+
+    state = flow.run()
+
+    assert isinstance(state, Skipped)
+    assert state.message == "another run is running"
+    assert ran == []
+    assert isinstance(state.result[out], Pending)
+
+
 def test_flow_on_failure_called_with_failed_state():
     calls: list[tuple[str, State]] = []
     with Flow("failing", on_failure=lambda f, s: calls.append((f.name, s))) as flow:

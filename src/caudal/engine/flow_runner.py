@@ -87,6 +87,12 @@ class FlowRunner:
                 # goes on without a new transition, as in Prefect 0.15.
                 running = state if state.is_running() else \
                     self._change(state, Running(message="Running flow."))
+                if not running.is_running():
+                    # A state handler ended the run before it began (a skip-if-running
+                    # handler returning Skipped): no task runs, as in Prefect 0.15.
+                    self.logger.info("Flow is not in a Running state.")
+                    running.result = {t: Pending("Task not run.") for t in return_tasks or ()}
+                    return running
                 if executor is None:
                     executor = flow.executor if flow.executor is not None else _local()
                 states = self._run_tasks(
