@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import World, at, data
+from .conftest import World, at, data, error_of
 
 
 def _names(api: httpx.Client, where: str, variables: dict[str, Any] | None = None,
@@ -141,6 +141,20 @@ def test_variables_of_each_type(api: httpx.Client, world: World) -> None:
     assert _names(api, where, variables, header) == ["b"]
     assert _names(api, where, {**variables, "states": "Running"}, header) == ["b"]
     assert _names(api, where, {"id": world.etl_v2}, header) == ["a", "b"]
+
+
+def test_variables_declared_with_prefect_servers_own_scalar_names(api: httpx.Client,
+                                                                   world: World) -> None:
+    """Prefect Server's mutations take UUID and DateTime; pipelines declare those too."""
+    header = "($id: UUID!, $after: DateTime, $version: bigint, $name: ID)"
+    where = ("{flow_id: {_eq: $id}, scheduled_start_time: {_gt: $after},"
+             " version: {_gte: $version}, name: {_neq: $name}}")
+    variables = {"id": world.etl_v2, "after": at(0).isoformat(), "version": 1, "name": "zzz"}
+
+    assert _names(api, where, variables, header) == ["b"]
+    bad = error_of(api, f"query{header} {{ flow_run(where: {where}) {{ name }} }}",
+                   {**variables, "id": "not-a-uuid"})
+    assert "$id" in bad and "UUID!" in bad, bad
 
 
 def test_variable_default_and_whole_where_as_variable(api: httpx.Client, world: World) -> None:

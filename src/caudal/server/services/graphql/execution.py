@@ -54,8 +54,11 @@ __all__ = ["Operation", "Write", "execute", "prepare"]
 Write = Callable[..., Awaitable[Any]]
 """Runs a service that writes (``write`` of ``server/api/deps.py``, bound to the request)."""
 
-_SCALAR_VARIABLES = {"uuid": Kind.ID, "String": Kind.TEXT, "timestamptz": Kind.TIME,
-                     "Int": Kind.INT, "Boolean": Kind.BOOL}
+# Hasura's names (uuid, timestamptz...) and those of Prefect Server's own mutations (UUID,
+# DateTime...): pipelines declare variables with either.
+_SCALAR_VARIABLES = {"uuid": Kind.ID, "UUID": Kind.ID, "String": Kind.TEXT, "ID": Kind.TEXT,
+                     "timestamptz": Kind.TIME, "DateTime": Kind.TIME, "Int": Kind.INT,
+                     "bigint": Kind.INT, "Boolean": Kind.BOOL}
 # Input types whose values are checked where they are used (where, order_by, input...).
 _INPUT_SUFFIXES = ("_bool_exp", "_order_by", "_select_column", "_input", "_comparison_exp")
 _LIST_ARGUMENTS = ("where", "order_by", "distinct_on", "limit", "offset")
@@ -268,7 +271,7 @@ def _coerce_variable(kind: TypeNode, value: Any, name: str, declared: str | None
         if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
             return value
         raise GraphQLError(f"{what} expects a number, not {value!r}.")
-    if type_name in ("jsonb", "json") or type_name.endswith(_INPUT_SUFFIXES):
+    if type_name in ("jsonb", "json", "JSON") or type_name.endswith(_INPUT_SUFFIXES):
         _check_depth(value)
         return value
     raise unsupported("variable type", type_name, f"${name}")
