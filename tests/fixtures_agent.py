@@ -67,12 +67,14 @@ def register_flow_file(url: str, folder: Path, source: str, project: str = "test
 
 class AgentProcess:
     """``caudal agent start`` (or ``command``, such as ``("agent", "kubernetes", "start")``)
-    in a child process; ``output`` is everything it printed."""
+    in a child process, in folder ``cwd`` if given; ``output`` is everything it printed."""
 
     def __init__(self, url: str, *args: str, name: str = "test-agent",
                  env: dict[str, str] | None = None,
-                 command: tuple[str, ...] = ("agent", "start")) -> None:
+                 command: tuple[str, ...] = ("agent", "start"),
+                 cwd: Path | None = None) -> None:
         self.url = url
+        self.cwd = cwd
         self.name = name
         self.command = [sys.executable, "-m", "caudal", *command, "--api", url,
                         "--name", name, *args]
@@ -86,7 +88,7 @@ class AgentProcess:
     def start(self) -> AgentProcess:
         self.log = tempfile.NamedTemporaryFile(prefix="agent-", suffix=".log", delete=False)
         self.process = subprocess.Popen(self.command, env=self.env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, cwd=self.cwd)
         wait_until(lambda: "registered" in self.output or self.process.poll() is not None,
                    timeout=60, what=f"agent '{self.name}' to register")
         if self.process.poll() is not None:

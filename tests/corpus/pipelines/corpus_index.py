@@ -3,7 +3,9 @@
 Values in braces are filled in by the test: `{api_url}` is the local stand-in for the HTTP
 APIs, `{db_path}` a SQLite file standing in for the agencies' databases. Runs happen in this
 order, in one process, so a later run sees the files (and checkpointed targets) of earlier ones.
-Left out: `orquestrador_flow` (create_flow_run/wait_for_flow_run need a server).
+Left out: `orquestrador_flow` (create_flow_run/wait_for_flow_run need a server); the
+server test (`test_corpus_server.py`) runs these same runs through agents, then the
+orchestrator and the server-side behaviour of the clean-up and skip-if-running code.
 """
 
 LOCAL_RUNS = [

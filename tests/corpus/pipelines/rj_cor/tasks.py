@@ -12,7 +12,7 @@ from pipelines.utils.constants import constants
 
 @task(max_retries=1, retry_delay=timedelta(seconds=0))
 def get_rain(url: str, station: str) -> float:
-    response = requests.get(url, params={"estacao": station}, timeout=5)
+    response = requests.get(url, params={"estacao": station}, timeout=30)
     response.raise_for_status()
     return float(response.json()["mm"])
 

@@ -51,12 +51,15 @@ paginacao_flow.run_config = LocalRun(labels=[constants.RJ_SMTR_AGENT_LABEL.value
 paginacao_flow.schedule = every_hour
 
 # Server only: starts the two flows above as child runs and waits for them.
+# `parametros` holds one parameter dict per child, in the order of the flow names.
 with Flow("SMTR: orquestrador", code_owners=["smtr"]) as orquestrador_flow:
+    child_parameters = Parameter("parametros", default=[{}, {}])
     child_runs = create_flow_run.map(
         flow_name=[
             smtr_constants.CAPTURE_FLOW_NAME.value,
             smtr_constants.PAGINATION_FLOW_NAME.value,
         ],
+        parameters=child_parameters,
         project_name=unmapped(constants.PREFECT_DEFAULT_PROJECT.value),
         labels=unmapped([constants.RJ_SMTR_AGENT_LABEL.value]),
         run_name=unmapped("orquestrado"),

@@ -9,8 +9,8 @@ from pipelines.utils.constants import constants
 from pipelines.utils.custom import Flow
 from pipelines.utils.schedules import cleanup_schedule
 from pipelines.utils.tasks import (
-    cancel_old_flow_runs,
     check_has_rows,
+    clean_old_flow_runs,
     count_rows,
     describe,
     dump_table,
@@ -60,7 +60,7 @@ with Flow(
 ) as cleanup_flow:
     project = Parameter("project", default=constants.PREFECT_DEFAULT_PROJECT.value)
     days = Parameter("days", default=7)
-    cancel_old_flow_runs(project, days)
+    clean_old_flow_runs(project, days)
 
 cleanup_flow.storage = Local(add_default_labels=False)
 cleanup_flow.run_config = LocalRun(labels=[constants.RJ_DATAOFFICE_AGENT_LABEL.value])

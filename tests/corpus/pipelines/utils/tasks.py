@@ -68,8 +68,9 @@ def describe(label: str, value=None) -> str:
 
 
 @task
-def cancel_old_flow_runs(project: str, days: int) -> int:
-    """Cancel Scheduled runs older than `days` days on the server (nothing locally)."""
+def clean_old_flow_runs(project: str, days: int) -> dict:
+    """On the server, for runs of `project` due more than `days` days ago: cancel the ones
+    still Scheduled (no agent took them) and delete the finished ones. Nothing locally."""
     if is_local_run():
         raise ENDRUN(state=Skipped("Local run: no server to clean up."))
     now = prefect.context.get("scheduled_start_time")
@@ -77,23 +78,41 @@ def cancel_old_flow_runs(project: str, days: int) -> int:
     response = client.graphql(
         query="""
             query($project: String, $before: timestamptz) {
-              flow_run(where: {_and: [{state: {_eq: "Scheduled"}},
-                                      {scheduled_start_time: {_lt: $before}},
-                                      {flow: {project: {name: {_eq: $project}}}}]}) {
+              flow_run(
+                where: {_and: [{scheduled_start_time: {_lt: $before}},
+                               {flow: {project: {name: {_eq: $project}}}},
+                               {state: {_in: ["Scheduled", "Success", "Failed",
+                                              "Cancelled", "Skipped"]}}]},
+                order_by: {scheduled_start_time: asc}
+              ) {
                 id
+                state
               }
             }
         """,
         variables={"project": project, "before": now.subtract(days=days).isoformat()},
     )
-    runs = response["data"]["flow_run"]
-    for run in runs:
-        client.graphql(
-            query="""
-                mutation($id: UUID!) {
-                  cancel_flow_run(input: {flow_run_id: $id}) { state }
-                }
-            """,
-            variables={"id": run["id"]},
-        )
-    return len(runs)
+    cancelled = deleted = 0
+    for run in response["data"]["flow_run"]:
+        if run["state"] == "Scheduled":
+            client.graphql(
+                query="""
+                    mutation($id: UUID!) {
+                      cancel_flow_run(input: {flow_run_id: $id}) { state }
+                    }
+                """,
+                variables={"id": run["id"]},
+            )
+            cancelled += 1
+        else:
+            client.graphql(
+                query="""
+                    mutation($id: UUID!) {
+                      delete_flow_run(input: {flow_run_id: $id}) { success }
+                    }
+                """,
+                variables={"id": run["id"]},
+            )
+            deleted += 1
+    log(f"Limpeza de {project}: {cancelled} canceladas, {deleted} apagadas.")
+    return {"cancelados": cancelled, "apagados": deleted}
