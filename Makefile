@@ -13,7 +13,7 @@ COMPAT_STAMP := $(COMPAT_VENV)/.installed-stamp
 # Azurite, the Azure Blob Storage emulator the Azure storage tests start (an npm package).
 AZURITE := .tools/node_modules/.bin/azurite-blob
 
-.PHONY: up test lint compat bench clean graphviz
+.PHONY: up test lint compat bench clean graphviz chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,10 +39,19 @@ graphviz:
 		  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q graphviz >/dev/null 2>&1; }; }; } || \
 		echo "note: Graphviz's dot is not installed; the Flow.visualize rendering test will be skipped"
 
+# Debian's Chromium, which the web UI's browser tests drive headless through Playwright
+# (Playwright's own browser download is never used): installed when this runs as root with
+# apt, else the browser tests are skipped with a note (and fail under CI=true).
+chromium:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get install -y -q chromium >/dev/null 2>&1 || \
+		  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
+		echo "note: Chromium is not installed; the web UI's browser tests will be skipped (under CI=true they fail)"
+
 up: $(STAMP)
 	$(PY) examples/users_report/up.py
 
-test: $(STAMP) $(COMPAT_STAMP) $(AZURITE) graphviz
+test: $(STAMP) $(COMPAT_STAMP) $(AZURITE) graphviz chromium
 	$(PY) -m ruff check src tests examples benchmarks compat
 	CAUDAL_COMPAT_PYTHON=$(CURDIR)/$(COMPAT_VENV)/bin/python $(PY) -m pytest
 
