@@ -4,7 +4,8 @@ become claimable.
 Services record each state change on their transaction (``record_change``); the database hands
 the changes to ``RunEvents.publish`` once the transaction has committed, so a change is never
 announced before others can read it, and never when it was rolled back. Long-polling claims
-wait for "a run may be claimable"; a live page or ``--watch`` subscribes to one run's changes.
+wait for "a run may be claimable"; a live page or ``--watch`` subscribes to one run's changes,
+and a page following a run's logs to "lines of this run were written" (``LogsWritten``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import Connection
 from caudal.server.db.engine import AFTER_COMMIT
 from caudal.wire.states import CLAIMABLE_STATES
 
-__all__ = ["CLAIMS_WAKE", "RunChange", "RunEvents", "record_change"]
+__all__ = ["CLAIMS_WAKE", "LogsWritten", "RunChange", "RunEvents", "record_change"]
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,18 @@ class RunChange:
                 "timestamp": self.timestamp.isoformat()}
 
 
+@dataclass(frozen=True)
+class LogsWritten:
+    """Log lines of these flow runs were written (one committed batch)."""
+
+    flow_run_ids: frozenset[str]
+
+
 CLAIMS_WAKE = "claims"
 """A change that concerns waiting claims without changing a run (an agent is stopping)."""
 
 
-def record_change(conn: Connection, change: RunChange | str) -> None:
+def record_change(conn: Connection, change: RunChange | LogsWritten | str) -> None:
     """Announce ``change`` once ``conn``'s transaction commits (``Database`` does it)."""
     conn.info.setdefault(AFTER_COMMIT, []).append(change)
 
@@ -59,6 +67,7 @@ class RunEvents:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._claimable: asyncio.Event | None = None
         self._watchers: dict[str, set[asyncio.Queue[RunChange | None]]] = {}
+        self._log_watchers: dict[str, set[asyncio.Queue[Any]]] = {}
         self.closing = False
         """Set when the server shuts down: waiting claims and streams end at once."""
 
@@ -69,16 +78,25 @@ class RunEvents:
 
     def publish(self, changes: Iterable[Any]) -> None:
         """Deliver committed changes (the database's after-commit hook)."""
-        found = [c for c in changes if isinstance(c, RunChange) or c == CLAIMS_WAKE]
+        # Lines nobody follows cost no hop to the loop: a follower subscribes before it reads,
+        # so a batch committed before it was in the set is in what it reads.
+        found = [c for c in changes if isinstance(c, RunChange) or c == CLAIMS_WAKE
+                 or (isinstance(c, LogsWritten)
+                     and any(i in self._log_watchers for i in c.flow_run_ids))]
         if found and self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._deliver, found)
 
-    def _deliver(self, changes: list[RunChange | str]) -> None:
+    def _deliver(self, changes: list[RunChange | LogsWritten | str]) -> None:
         for change in changes:
             if isinstance(change, RunChange):
                 for queue in self._watchers.get(change.flow_run_id, ()):
                     queue.put_nowait(change)
-        if any(change == CLAIMS_WAKE or change.claimable for change in changes):
+            elif isinstance(change, LogsWritten):
+                for flow_run_id in change.flow_run_ids:
+                    for queue in self._log_watchers.get(flow_run_id, ()):
+                        queue.put_nowait(change)
+        if any(change == CLAIMS_WAKE or (isinstance(change, RunChange) and change.claimable)
+               for change in changes):
             # Every claim waits on the event that was current when it looked for work; a
             # fresh one replaces it, so all of them wake and none misses a later change.
             fired, self._claimable = self._claimable, asyncio.Event()
@@ -91,7 +109,7 @@ class RunEvents:
         self.closing = True
         if self._claimable is not None:
             self._claimable.set()
-        for queues in self._watchers.values():
+        for queues in [*self._watchers.values(), *self._log_watchers.values()]:
             for queue in queues:
                 queue.put_nowait(None)
 
@@ -120,14 +138,32 @@ class RunEvents:
         """The changes of one run, as they commit, while the block runs (in the loop);
         ``None`` when the server shuts down."""
         queue: asyncio.Queue[RunChange | None] = asyncio.Queue()
-        if self.closing:
-            queue.put_nowait(None)
-        self._watchers.setdefault(flow_run_id, set()).add(queue)
-        try:
+        with _subscribed(self._watchers, flow_run_id, queue, self.closing):
             yield queue
-        finally:
-            watchers = self._watchers.get(flow_run_id)
-            if watchers is not None:
-                watchers.discard(queue)
-                if not watchers:
-                    del self._watchers[flow_run_id]
+
+    @contextmanager
+    def watch_logs(self, flow_run_id: str,
+                   queue: asyncio.Queue[Any] | None = None) -> Iterator[asyncio.Queue[Any]]:
+        """A ``LogsWritten`` each time lines of one run commit, while the block runs (in the
+        loop); ``None`` when the server shuts down. Pass the queue of ``watch`` as ``queue``
+        to wait for either on one queue."""
+        queue = asyncio.Queue() if queue is None else queue
+        with _subscribed(self._log_watchers, flow_run_id, queue, self.closing):
+            yield queue
+
+
+@contextmanager
+def _subscribed(watchers: dict[str, set[Any]], flow_run_id: str, queue: asyncio.Queue[Any],
+                closing: bool) -> Iterator[None]:
+    """``queue`` in ``watchers[flow_run_id]`` while the block runs."""
+    if closing:
+        queue.put_nowait(None)
+    watchers.setdefault(flow_run_id, set()).add(queue)
+    try:
+        yield
+    finally:
+        queues = watchers.get(flow_run_id)
+        if queues is not None:
+            queues.discard(queue)
+            if not queues:
+                del watchers[flow_run_id]

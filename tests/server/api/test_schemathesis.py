@@ -88,7 +88,7 @@ def _use_real_ids(case: Any, ids: dict[str, str]) -> None:
 
 def _bound_claim_wait(case: Any) -> None:
     # A run's event stream lasts until the run finishes: bounded like a claim's wait.
-    if case.path.endswith("/events"):
+    if case.path.endswith(("/events", "/logs/stream")):
         case.query = {**(case.query or {}), "max_s": MAX_CLAIM_WAIT_S}
     if isinstance(case.body, dict):
         wait = case.body.get("wait_s")

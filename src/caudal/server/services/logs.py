@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from caudal.server.db import models
 from caudal.server.db.engine import Database
 from caudal.server.errors import Invalid
+from caudal.server.events import LogsWritten, record_change
 from caudal.server.services.batches import record_batch_key
 from caudal.server.services.common import as_utc, decode_cursor, encode_cursor, utcnow
 from caudal.server.services.flow_runs import check_flow_runs_exist, flow_run_row
@@ -40,6 +41,8 @@ def write_logs(db: Database, lines: list[dict[str, Any]], batch_key: str | None 
             if done is not None:
                 return done
         db.append_rows(conn, logs, rows)
+        # Followers of these runs' logs (``/logs/stream``) read again once this commits.
+        record_change(conn, LogsWritten(frozenset(r["flow_run_id"] for r in rows)))
     return len(rows)
 
 
