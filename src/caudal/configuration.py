@@ -91,6 +91,8 @@ DEFAULTS: dict[str, Any] = {
         # The Fernet key that encrypts stored secrets; unset: home_dir/secrets.key, made
         # (mode 0600) on first use. Servers sharing a database must share the key.
         "secrets_key": None,
+        # The zone the web UI shows times in until a viewer picks another (IANA name).
+        "timezone": "UTC",
     },
 }
 

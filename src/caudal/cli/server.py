@@ -55,6 +55,7 @@ def start(host: str | None, port: int | None, database_url: str | None, auth: bo
         max_resubmits=int(conf.max_resubmits),
         secrets_key=conf.secrets_key,
         secrets_key_file=str(Path(config.home_dir).expanduser() / "secrets.key"),
+        timezone=str(conf.timezone or "UTC"),
     )
     logging.getLogger("caudal.server").setLevel(log_level.upper())
     app = create_app(settings, db=open_database(settings.database_url))

@@ -183,6 +183,7 @@ def up(port: int, database_url: str | None, paths: tuple[str, ...], project: str
     try:
         _wait_healthy(server, url)
         click.echo(f"Server:   {url}  (API docs {url}/docs; log {server.log_path})")
+        click.echo(f"Web UI:   {url}/  (flows, runs, live logs; open it in a browser)")
         if paths:
             _register(url, project, paths)
         agent_args = ["agent", "start", "--api", url, "--name", "local"]
@@ -198,7 +199,8 @@ def up(port: int, database_url: str | None, paths: tuple[str, ...], project: str
             succeeded = _run_once(url, run_flow, project, parameters, threshold)
         if once:
             return
-        click.echo(f"caudal is up at {url}; Ctrl-C stops the agent and the server.")
+        click.echo(f"caudal is up at {url} (web UI {url}/); Ctrl-C stops the agent and the "
+                   "server.")
         while server.alive() and agent.alive():
             time.sleep(0.5)
         dead = server if not server.alive() else agent

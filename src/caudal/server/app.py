@@ -59,6 +59,7 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
         flows,
         graphql,
         health,
+        log_stream,
         logs,
         metrics,
         projects,
@@ -118,11 +119,15 @@ def create_app(settings: ServerSettings, db: Database | None = None) -> FastAPI:
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     for module in (health, metrics, projects, flows, flow_runs, task_runs, logs, agents,
-                   api_keys, secrets, graphql):
+                   api_keys, secrets, graphql, log_stream):
         app.include_router(module.router)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    # The web UI: pages at /, answered in HTML (its errors too), same process and port.
+    from caudal.server import ui
+
+    ui.mount(app)
     # Any other exception is answered by ErrorGuard (500, or 503 for the database).
     return app
 

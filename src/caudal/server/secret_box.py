@@ -7,6 +7,7 @@ Servers sharing one database must share the key. Messages never hold a secret's 
 
 from __future__ import annotations
 
+import base64
 import os
 import threading
 from pathlib import Path
@@ -36,6 +37,7 @@ class SecretBox:
         self._key = key
         self._key_file = Path(key_file) if key_file else None
         self._fernet: Fernet | None = None
+        self._raw_key: bytes | None = None
         self._lock = threading.Lock()
 
     def encrypt(self, value: str) -> str:
@@ -57,6 +59,19 @@ class SecretBox:
                 f"Secret '{name}' cannot be decrypted with this server's secrets key "
                 f"({self._source()}): it was stored with another key. Give the server the "
                 "key it was stored with, or set the secret again.") from None
+
+    def derived_key(self, purpose: bytes) -> bytes | None:
+        """A key for ``purpose`` derived from the server's secrets key (the web UI seals its
+        session cookies with one), or None when the server has no usable secrets key."""
+        import hashlib
+        import hmac
+
+        try:
+            self._cipher()
+        except Misconfigured:
+            return None
+        assert self._raw_key is not None
+        return hmac.new(self._raw_key, purpose, hashlib.sha256).digest()
 
     def _source(self) -> str:
         if self._key is not None:
@@ -82,7 +97,9 @@ class SecretBox:
         if key is None:
             raise Misconfigured(f"The server has no secrets key: {_HOW_TO_SET}.")
         try:
-            return Fernet(key.strip().encode("ascii"))
+            fernet = Fernet(key.strip().encode("ascii"))
+            self._raw_key = base64.urlsafe_b64decode(key.strip().encode("ascii"))
+            return fernet
         except (ValueError, UnicodeEncodeError):
             raise Misconfigured(
                 f"The server's secrets key ({self._source()}) is not a Fernet key (url-safe "

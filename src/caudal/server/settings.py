@@ -38,6 +38,8 @@ class ServerSettings:
         secrets_key_file: where the key is kept when ``secrets_key`` is not given: read if
             it exists, else made there (mode 0600) on first use. Without either, the
             secrets API answers 500 saying how to set one.
+        timezone: the zone the web UI shows times in until a viewer picks another (an IANA
+            name such as ``America/Sao_Paulo``).
     """
 
     database_url: str
@@ -54,6 +56,7 @@ class ServerSettings:
     max_body_bytes: int = 100 * 1024 * 1024
     secrets_key: str | None = field(default=None, repr=False)
     secrets_key_file: str | None = None
+    timezone: str = "UTC"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

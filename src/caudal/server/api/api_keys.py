@@ -31,4 +31,5 @@ async def revoke_api_key(key_id: str, request: Request,
                          db: Database = Depends(database)) -> Response:
     await write(request, api_keys.revoke_api_key, db, key_id)
     request.app.state.key_cache.clear()
+    request.app.state.ui_sealer.clear()  # the web UI's sessions of that key end too
     return Response(status_code=204)
