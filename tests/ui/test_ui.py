@@ -264,3 +264,96 @@ def test_log_in_with_a_key_and_be_refused_without(tmp_path: Path, page: Page,
         page.goto(url)
         assert "/login" in page.url
         no_errors(page)
+
+
+def test_mapped_children_expand_and_the_log_filters(ui: dict[str, Any], page: Page,
+                                                     screenshot) -> None:
+    run_id = run_of(ui, "report", n=12)
+    wait_until(lambda: state_of(ui, run_id) in FINISHED, timeout=60, what="the run")
+    page.goto(ui["url"] + f"flow-runs/{run_id}")
+    gantt = page.locator("[data-part=timeline]")
+    expect(gantt).to_contain_text("transform (12)")
+    page.locator("[data-part=timeline] a.expand").first.click()
+    expanded = page.locator("[data-expanded]")
+    expect(expanded).to_contain_text("transform[0]")
+    expect(expanded).to_contain_text("transform[11]")
+    screenshot(page, "expanded")
+    page.select_option("select[name=level]", "INFO")
+    page.fill("input[name=q]", "extracting")
+    page.click("form[data-log-filters] button:has-text('Filter')")
+    lines = page.locator("[data-log-lines] tr")
+    expect(lines).to_have_count(1)
+    expect(lines.first).to_contain_text("extracting 12 rows")
+    download = page.request.get(ui["url"] + f"flow-runs/{run_id}/logs.txt")
+    assert download.ok and "INFO extract-1" in download.text()
+    assert "attachment" in download.headers["content-disposition"]
+    no_errors(page)
+
+
+def test_the_time_zone_is_chosen_once_and_kept(ui: dict[str, Any], page: Page) -> None:
+    run_id = run_of(ui, "report")
+    wait_until(lambda: state_of(ui, run_id) in FINISHED, timeout=60, what="the run")
+    page.goto(ui["url"] + f"flow-runs/{run_id}")
+    expect(page.locator("footer")).to_contain_text("times in UTC")
+    page.select_option("header select[name=tz]", "America/Sao_Paulo")
+    expect(page.locator("footer")).to_contain_text("times in America/Sao_Paulo")
+    assert page.url.endswith(f"/flow-runs/{run_id}")
+    expect(page.locator("[data-part=summary] dl.facts")).to_contain_text("-03")
+    page.goto(ui["url"] + "flows")
+    expect(page.locator("footer")).to_contain_text("times in America/Sao_Paulo")
+    no_errors(page)
+
+
+def test_cancel_several_runs_at_once(ui: dict[str, Any], page: Page) -> None:
+    first, second = run_of(ui, "report", wait=60.0), run_of(ui, "report", wait=60.0)
+    page.goto(ui["url"] + "flow-runs")
+    for run_id in (first, second):
+        page.check(f"input[name=run][value='{run_id}']")
+    page.click("div.bulk button:has-text('Cancel')")
+    wait_until(lambda: {state_of(ui, first), state_of(ui, second)} == {"Cancelled"},
+               timeout=60, what="both runs to be cancelled")
+    no_errors(page)
+
+
+def test_make_up_serves_the_tutorial_in_the_web_ui(tmp_path: Path, page: Page) -> None:
+    """`make up` (examples/users_report/up.py, serving until stopped): its UI shows the
+    tutorial's flow and the run it made."""
+    import shutil
+    import signal
+    import threading
+
+    from fixtures_storage import free_port
+
+    example = tmp_path / "examples" / "users_report"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "users_report",
+                    example, ignore=shutil.ignore_patterns("__pycache__", "report.csv"))
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "CAUDAL_HOME")}
+    process = subprocess.Popen([sys.executable, "up.py", "--port", str(port)], cwd=example,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(iter(process.stdout.readline, "")),
+                              daemon=True)
+    reader.start()
+    try:
+        wait_until(lambda: any("caudal is up at" in line for line in printed)
+                   or process.poll() is not None, timeout=240, interval=0.5,
+                   what="make up to serve")
+        assert process.poll() is None, "".join(printed)
+        assert f"Web UI:   http://127.0.0.1:{port}/" in "".join(printed)
+        page.goto(f"http://127.0.0.1:{port}/flows")
+        expect(page.locator("table.flows")).to_contain_text("Users report")
+        page.click("table.flows >> text=Users report")
+        expect(page.locator("section[aria-label='Run history']")).to_contain_text("Success")
+        page.locator("section[aria-label='Run history'] table.runs a").first.click()
+        expect(page.locator("[data-log-lines]")).to_contain_text(
+            "Dados salvos em report.csv com sucesso!")
+        no_errors(page)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

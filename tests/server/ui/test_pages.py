@@ -238,3 +238,25 @@ def test_login_roles_and_cookies(auth_served: Any) -> None:
                               follow_redirects=False)
     assert logged_out.headers["location"] == "./login"
     assert browser.get("/flows", follow_redirects=False).status_code == 303
+
+
+def test_waiting_runs_say_why_and_parents_and_children_link_both_ways(
+        api: httpx.Client, world: dict[str, Any]) -> None:
+    import datetime as dt
+
+    due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    late = create_run(api, flow_id=world["flow_id"], parameters={"day": 1},
+                      labels=["nobody-has-this"], scheduled_start_time=due)
+    dashboard = html.unescape(api.get("/").text)
+    assert late["name"] in dashboard
+    assert "No agent with labels [nobody-has-this] has been seen" in dashboard
+    run_page = html.unescape(api.get(f"/flow-runs/{late['id']}").text)
+    assert "Why it has not started:" in run_page
+    assert "caudal agent start --label nobody-has-this" in run_page
+
+    child = create_run(api, flow_id=world["flow_id"], parameters={"day": 2},
+                       parent_flow_run_id=world["run_id"])
+    parent_page = api.get(f"/flow-runs/{world['run_id']}").text
+    assert f'href="../flow-runs/{child["id"]}"' in parent_page
+    child_page = api.get(f"/flow-runs/{child['id']}").text
+    assert f'href="../flow-runs/{world["run_id"]}"' in child_page

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from markupsafe import Markup
 
 from caudal.server.errors import NotFound
-from caudal.server.services import agents, flow_runs, logs
+from caudal.server.services import agents, flow_runs, logs, waits
 from caudal.server.services.common import utcnow
 from caudal.server.ui import queries, svg
 from caudal.server.ui.render import _env, page, root_of, secure_headers, zone_of
@@ -68,7 +68,8 @@ def dag_of(request: Request, run: FlowRun, rows: list[queries.TaskRow]) -> Marku
 def _parts(request: Request, run: FlowRun) -> dict[str, Any]:
     db = request.app.state.db
     rows = queries.task_rows(db, run.id)
-    return {"run": run, "rows": rows, "gantt": gantt_of(request, run, rows),
+    waiting = STATE_KINDS.get(run.state) is StateKind.PENDING
+    return {"run": run, "why": waits.why_waiting(db, run.id).reasons if waiting else [], "rows": rows, "gantt": gantt_of(request, run, rows),
             "dag": dag_of(request, run, rows), "log_count": queries.log_counts(db, run.id),
             "state_history": flow_runs.list_states(db, run.id),
             "children_runs": queries.children_of(db, run.id), "finished": finished(run)}
