@@ -169,9 +169,11 @@ def task_rows(db: Database, flow_run_id: str) -> list[TaskRow]:
         if entry is None:
             rows.append(TaskRow(slug, name, state, message, start, end))
         else:
-            rows.append(TaskRow(slug, name, state, message, start or entry["start"],
-                                end or entry["end"], sum(entry["states"].values()),
-                                entry["states"]))
+            # A mapped task's row spans its own run and all its children's.
+            rows.append(TaskRow(slug, name, state, message,
+                                min(filter(None, (start, entry["start"])), default=None),
+                                max(filter(None, (end, entry["end"])), default=None),
+                                sum(entry["states"].values()), entry["states"]))
     for slug, entry in summed.items():  # children whose parent row is not written yet
         rows.append(TaskRow(slug, None, "Mapped", None, entry["start"], entry["end"],
                             sum(entry["states"].values()), entry["states"]))

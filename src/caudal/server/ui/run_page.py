@@ -35,6 +35,14 @@ def finished(run: FlowRun) -> bool:
     return STATE_KINDS.get(run.state) is StateKind.FINISHED
 
 
+def timeline_end(run: FlowRun) -> datetime:
+    """Where a run's timeline ends: its end once finished (its tasks then fill the width),
+    else now (a running task's bar grows to the present)."""
+    if finished(run) and run.end_time is not None:
+        return run.end_time
+    return utcnow()
+
+
 def gantt_of(request: Request, run: FlowRun, rows: list[queries.TaskRow]) -> Markup:
     root = root_of(request)
     spans = [svg.Span(key=row.slug, label=row.name or row.slug, state=row.state,
@@ -42,7 +50,7 @@ def gantt_of(request: Request, run: FlowRun, rows: list[queries.TaskRow]) -> Mar
                       child_states=row.child_states or {},
                       href=None)
              for row in rows]
-    return svg.gantt(spans, now=utcnow(), tz=zone_of(request),
+    return svg.gantt(spans, now=timeline_end(run), tz=zone_of(request),
                      expand_href=lambda s: f"{root}flow-runs/{run.id}/gantt?task={s.key}")
 
 
@@ -138,7 +146,7 @@ def children_gantt(request: Request, flow_run_id: str, task: str = Query(max_len
     spans = [svg.Span(key=f"{task}[{c.map_index}]", label=f"{c.task_name or task}"
                       f"[{c.map_index}]", state=c.state, start=c.start_time, end=c.end_time)
              for c in children[:CHILD_ROWS]]
-    body = str(svg.gantt(spans, now=utcnow(), tz=zone_of(request)))
+    body = str(svg.gantt(spans, now=timeline_end(run), tz=zone_of(request)))
     if len(children) > CHILD_ROWS:
         following = children[CHILD_ROWS].map_index
         body += (f'<a class="more" href="{root_of(request)}flow-runs/{run.id}/gantt?task='

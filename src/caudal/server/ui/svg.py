@@ -187,8 +187,10 @@ def run_bars(bars: Sequence[RunBar], *, width: int = 300, height: int = 40, gap:
 
 # --- timeline -----------------------------------------------------------------------------------
 
-_TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600,
-               43200, 86400)
+_TICK_STEPS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900,
+               1800, 3600, 7200, 10800, 21600, 43200, 86400)
+MIN_SPAN_S = 0.05
+"""The shortest time a timeline spans: a run of a few milliseconds still shows its tasks."""
 
 
 def _ts(moment: datetime) -> float:
@@ -208,10 +210,13 @@ def _ticks(t0: float, t1: float, count: int, tz: tzinfo) -> list[tuple[float, st
     fmt = "%H:%M:%S" if span < 86400 else "%d %b %H:%M"
     first = math.ceil((t0 + shift) / step) * step - shift
     ticks = []
-    moment = first
-    while moment <= t1 + 1e-9:
-        ticks.append((moment, datetime.fromtimestamp(moment, tz).strftime(fmt)))
-        moment += step
+    index = 0
+    while (moment := first + index * step) <= t1 + 1e-9:
+        text = datetime.fromtimestamp(moment, tz).strftime(fmt)
+        if step < 1:  # sub-second steps: the milliseconds too
+            text += f".{round(moment * 1000) % 1000:03d}"
+        ticks.append((moment, text))
+        index += 1
     return ticks
 
 
@@ -243,7 +248,7 @@ def gantt(spans: Sequence[Span], *, now: datetime, width: int = 900, row_height:
     times = [(_ts(s.start), _ts(s.end) if s.end else now_ts) if s.start else None for s in rows]
     started = [t for t in times if t is not None]
     t0 = min((t[0] for t in started), default=now_ts)
-    t1 = max([t0 + 1.0] + [max(t) for t in started])
+    t1 = max([t0 + MIN_SPAN_S] + [max(t) for t in started])
     plot_x, plot_w = label_width, max(width - label_width - 30, 50)
     scale = plot_w / (t1 - t0)
     height = axis_h + len(rows) * row_height + 2
