@@ -5,6 +5,7 @@ to look at next."""
 
 from __future__ import annotations
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
@@ -28,10 +29,12 @@ MAX_BULK = 500
 async def run_flow(request: Request, flow_id: str) -> Response:
     form = {key: value for key, value in (await request.form()).items()
             if isinstance(value, str)}
-    act(request, Role.RUNNER, form.get("csrf"))
-    import anyio.to_thread
 
-    return await anyio.to_thread.run_sync(start_run, request, flow_id, form)
+    def run() -> Response:
+        act(request, Role.RUNNER, form.get("csrf"))  # may read the database: in a thread
+        return start_run(request, flow_id, form)
+
+    return await anyio.to_thread.run_sync(run)
 
 
 def restart(db: object, flow_run_id: str) -> None:
@@ -77,14 +80,13 @@ def run_again(request: Request, flow_run_id: str, csrf: str = Form("")) -> Respo
 async def bulk(request: Request) -> Response:
     """Cancel or restart every selected run; the list page says what became of each."""
     form = await request.form()
-    act(request, Role.RUNNER, str(form.get("csrf") or ""))
+    await anyio.to_thread.run_sync(act, request, Role.RUNNER, str(form.get("csrf") or ""))
     action = str(form.get("action") or "")
     ids = [str(value) for value in form.getlist("run")][:MAX_BULK]
     if action not in ("cancel", "restart"):
         raise Refused("Choose Cancel or Restart for the selected runs.", 422)
     if not ids:
         raise Refused("Select at least one run first.", 422)
-    import anyio.to_thread
 
     def apply() -> tuple[int, list[str]]:
         db = request.app.state.db

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
@@ -51,7 +52,8 @@ def gantt_of(request: Request, run: FlowRun, rows: list[queries.TaskRow]) -> Mar
                       href=None)
              for row in rows]
     return svg.gantt(spans, now=timeline_end(run), tz=zone_of(request),
-                     expand_href=lambda s: f"{root}flow-runs/{run.id}/gantt?task={s.key}")
+                     expand_href=lambda s: f"{root}flow-runs/{run.id}/gantt?task="
+                                           f"{quote(s.key, safe='')}")
 
 
 def dag_of(request: Request, run: FlowRun, rows: list[queries.TaskRow]) -> Markup:
@@ -150,7 +152,7 @@ def children_gantt(request: Request, flow_run_id: str, task: str = Query(max_len
     if len(children) > CHILD_ROWS:
         following = children[CHILD_ROWS].map_index
         body += (f'<a class="more" href="{root_of(request)}flow-runs/{run.id}/gantt?task='
-                 f'{Markup.escape(task)}&amp;offset={following}">Next children</a>')
+                 f'{quote(task, safe="")}&amp;offset={following}">Next children</a>')
     response = HTMLResponse(body)
     secure_headers(response)
     return response
