@@ -40,6 +40,7 @@ from corpus_support import (
     run_corpus,
     serve_stand_in_api,
 )
+from run_corpus import fill, read_files
 
 from caudal.client import Client
 from fixtures_agent import AgentProcess, wait_until
@@ -64,16 +65,6 @@ def caudal_cli(url: str, *args: str, cwd: Path, env: dict[str, str]
     return subprocess.run([sys.executable, "-m", "caudal", *args], capture_output=True,
                           text=True, timeout=180, cwd=cwd,
                           env={**os.environ, **env, "CAUDAL_API": url})
-
-
-def fill(value: Any, values: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return value.format(**values)
-    if isinstance(value, list):
-        return [fill(item, values) for item in value]
-    if isinstance(value, dict):
-        return {key: fill(item, values) for key, item in value.items()}
-    return value
 
 
 def without_results(described: Any) -> Any:
@@ -105,18 +96,6 @@ def describe_server_run(api: httpx.Client, run: dict[str, Any]) -> dict[str, Any
             parent = tasks.setdefault(task_run["task_slug"], {})
             parent.setdefault("children", []).append(state)
     return {"flow": {"state": run["state"], "message": run["state_message"]}, "tasks": tasks}
-
-
-def read_files(root: Path, skip: set[Path]) -> dict[str, Any]:
-    files: dict[str, Any] = {}
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path in skip:
-            continue
-        if path.suffix in {".json", ".csv", ".txt"}:
-            files[str(path.relative_to(root))] = path.read_text()
-        else:
-            files[str(path.relative_to(root))] = {"bytes": path.stat().st_size}
-    return files
 
 
 def log_messages(api: httpx.Client, run_id: str) -> list[str]:
