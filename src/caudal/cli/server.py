@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,10 @@ def start(host: str | None, port: int | None, database_url: str | None, auth: bo
     )
     logging.getLogger("caudal.server").setLevel(log_level.upper())
     app = create_app(settings, db=open_database(settings.database_url))
+    # What start-up made lives as long as the process: out of the collector's way, so that
+    # its full passes (over every object) do not stall requests that build large pages.
+    gc.collect()
+    gc.freeze()
     shown_host = f"[{settings.host}]" if ":" in settings.host else settings.host
     keys = "required" if settings.auth_required else "not required (loopback only)"
     click.echo(f"caudal server on http://{shown_host}:{settings.port} "

@@ -13,7 +13,7 @@ import pytest
 
 from caudal import Flow, Parameter, task
 from caudal.server.services.api_keys import create_api_key
-from caudal.server.ui.render import CSP
+from caudal.server.ui.render import CSP, GZIP_MIN_BYTES
 from caudal.wire.auth import Role
 
 from ..helpers import create_project, create_run, hourly, register, register_agent, set_state
@@ -71,6 +71,8 @@ def test_every_page_escapes_what_it_shows_and_sends_its_headers(
         assert page.headers["content-security-policy"] == CSP
         assert "script-src 'self'" in CSP and "unsafe-inline" not in CSP
         assert page.headers["x-frame-options"] == "DENY"
+        if len(page.content) > GZIP_MIN_BYTES:  # httpx asks for gzip, as browsers do
+            assert page.headers["content-encoding"] == "gzip", path
         assert "<img" not in page.text and "<script>" not in page.text, path
         assert "onerror=alert(1)" not in page.text.replace("&#34;", "").split("&gt;")[0] or \
             "&lt;img" in page.text
@@ -78,6 +80,9 @@ def test_every_page_escapes_what_it_shows_and_sends_its_headers(
         assert not re.search(r"<script(?![^>]*\bsrc=)", page.text), path
         assert not re.search(r"\sstyle=", page.text), path
         assert not re.search(r'\s(?:href|src|action)="(?:/|https?:)', page.text), path
+    for asset in ("ui.js", "ui.css", "drawings.css"):
+        static = api.get(f"/static/{asset}")
+        assert static.status_code == 200 and "max-age=86400" in static.headers["cache-control"]
     run_page = api.get(f"/flow-runs/{world['run_id']}").text
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in run_page
     assert "line &#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in run_page
@@ -174,7 +179,9 @@ def test_project_schedules_switch_off_and_on(api: httpx.Client,
 
 
 def test_the_chosen_time_zone_is_remembered(api: httpx.Client, world: dict[str, Any]) -> None:
-    csrf = csrf_of(api.get("/"))
+    picker = api.get(f"/timezone?next=flow-runs/{world['run_id']}")
+    assert "<option>America/Sao_Paulo</option>" in picker.text
+    csrf = csrf_of(picker)
     chosen = api.post("/timezone", data={"csrf": csrf, "tz": "America/Sao_Paulo",
                                          "next": f"flow-runs/{world['run_id']}"},
                       follow_redirects=False)

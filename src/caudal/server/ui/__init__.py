@@ -21,6 +21,16 @@ API_PREFIXES = ("/api/", "/graphql", "/health", "/metrics", "/docs", "/openapi.j
                 "/redoc")
 
 
+class CachedStatic(StaticFiles):
+    """The UI's script and styles, cached by browsers for a day (pages ask for them with
+    the server's version in the address, so a new version is fetched at once)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
 def is_page(request: Request) -> bool:
     """Whether the request is for the UI (answered in HTML) rather than the API (JSON)."""
     path = request.url.path
@@ -39,7 +49,8 @@ def mount(app: FastAPI) -> None:
     app.state.ui_sealer = Sealer()
     for module in (login, dashboard, flows_pages, run_page, actions):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(packages=[("caudal.server.ui", "static")]), name="static")
+    app.mount("/static", CachedStatic(packages=[("caudal.server.ui", "static")]),
+              name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

@@ -21,16 +21,17 @@ from caudal.server.ui.render import duration, page, root_of, span
 from caudal.server.ui.routing import back_to, see
 from caudal.wire.auth import Role
 from caudal.wire.flows import FlowParameter, FlowVersion
-from caudal.wire.runs import FlowRun, FlowRunCreate
+from caudal.wire.runs import FlowRunCreate
 from caudal.wire.states import STATE_KINDS
 
 __all__ = ["ParameterField", "parameter_fields", "read_parameters", "router"]
 
 router = APIRouter(include_in_schema=False)
-STRIP_RUNS = 20
+STRIP_RUNS = 12
+"""Runs in a flow's history strip on the flows page."""
 
 
-def history_strip(runs: list[FlowRun], root: str) -> Markup:
+def history_strip(runs: list[queries.StripRun], root: str) -> Markup:
     """A flow's last runs as bars coloured by state, height by duration."""
     now = utcnow()
     bars = [svg.RunBar(state=run.state,

@@ -57,6 +57,11 @@ def log_out(request: Request, csrf: str = Form("")) -> RedirectResponse:
     return response
 
 
+@router.get("/timezone", response_class=HTMLResponse)
+def zone_page(request: Request, next: str | None = None) -> HTMLResponse:
+    return page(request, "timezone.html", see_or_none(request), next=safe_next(next))
+
+
 @router.post("/timezone")
 def choose_zone(request: Request, tz: str = Form(""), next: str = Form(""),
                 csrf: str = Form("")) -> RedirectResponse:

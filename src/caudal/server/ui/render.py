@@ -8,6 +8,7 @@ Timestamps are shown in the viewer's chosen zone (a cookie), else the server's.
 
 from __future__ import annotations
 
+import gzip
 import math
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -21,9 +22,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from caudal.server.ui.session import Viewer, csrf_token
 from caudal.server.ui.svg import state_class
 
-__all__ = ["CSP", "TZ_COOKIE", "page", "root_of", "zone_of", "zone_names"]
+__all__ = ["CSP", "TZ_COOKIE", "compress", "page", "root_of", "zone_of", "zone_names"]
 
 HERE = Path(__file__).parent
+GZIP_MIN_BYTES = 2048
+"""Pages larger than this are sent compressed to browsers that accept gzip."""
 TZ_COOKIE = "caudal_tz"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -130,11 +133,20 @@ def page(request: Request, template: str, viewer: Viewer | None, status_code: in
         "when": lambda value, seconds=True: when(value, zone, seconds),
         **values,
     }
-    body = _env.get_template(template).render(context)
-    response.body = response.render(body)
-    response.headers["content-length"] = str(len(response.body))
+    response.body = response.render(_env.get_template(template).render(context))
+    compress(request, response)
     secure_headers(response)
     return response
+
+
+def compress(request: Request, response: Any) -> None:
+    """Send the response's body gzipped when it is large and the browser accepts gzip."""
+    response.headers["vary"] = "Accept-Encoding, Cookie"
+    if len(response.body) > GZIP_MIN_BYTES and \
+            "gzip" in request.headers.get("accept-encoding", ""):
+        response.body = gzip.compress(response.body, compresslevel=5)
+        response.headers["content-encoding"] = "gzip"
+    response.headers["content-length"] = str(len(response.body))
 
 
 def secure_headers(response: Any) -> None:

@@ -16,7 +16,7 @@ from caudal.server.errors import NotFound
 from caudal.server.services import agents, flow_runs, logs, waits
 from caudal.server.services.common import utcnow
 from caudal.server.ui import queries, svg
-from caudal.server.ui.render import _env, page, root_of, secure_headers, zone_of
+from caudal.server.ui.render import _env, compress, page, root_of, secure_headers, zone_of
 from caudal.server.ui.routing import see
 from caudal.wire.auth import Role
 from caudal.wire.runs import FlowRun
@@ -126,6 +126,7 @@ def run_live(request: Request, flow_run_id: str) -> JSONResponse:
                              "parts": {name: str(getattr(module, name)())
                                        for name in ("summary", "timeline", "graph", "history",
                                                     "children", "counts")}})
+    compress(request, response)
     secure_headers(response)
     return response
 

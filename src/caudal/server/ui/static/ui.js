@@ -122,17 +122,38 @@
       }
     };
 
-    if (!finished) {
+    // A browser keeps six connections to a server: a stream held open by every hidden tab
+    // would starve the visible one. Only a visible page follows; a hidden one stops, and
+    // catches up from where it was when it is shown again.
+    let cursor = live.dataset.logCursor || "";
+    const follow = () => {
+      if (finished || stream) return;
       const params = new URLSearchParams();
-      if (live.dataset.logCursor) params.set("cursor", live.dataset.logCursor);
+      if (cursor) params.set("cursor", cursor);
       if (live.dataset.logLevel) params.set("level", live.dataset.logLevel);
       if (live.dataset.logQuery) params.set("text", live.dataset.logQuery);
       stream = new EventSource(`${root}api/flow-runs/${encodeURIComponent(runId)}/logs/stream?${params}`);
-      stream.addEventListener("logs", (event) => appendLines(JSON.parse(event.data)));
+      stream.addEventListener("logs", (event) => {
+        if (event.lastEventId) cursor = event.lastEventId;
+        appendLines(JSON.parse(event.data));
+      });
       stream.addEventListener("state", () => refresh());
-      stream.addEventListener("end", () => { stream.close(); refresh(); });
+      stream.addEventListener("end", () => { stop(); refresh(); });
       timer = setInterval(refresh, 2000);
-    }
+    };
+    const stop = () => {
+      if (stream) { stream.close(); stream = null; }
+      if (timer) { clearInterval(timer); timer = null; }
+    };
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") {
+        stop();
+      } else if (!finished) {
+        refresh();
+        follow();
+      }
+    });
+    if (document.visibilityState !== "hidden") follow();
   }
 
   // The timeline's mapped tasks: their children are drawn when asked for.
