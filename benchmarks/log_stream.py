@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,78 +25,10 @@ from typing import Any
 
 import httpx
 
-CAUDAL = str(Path(sys.executable).with_name("caudal"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # server.py's helpers
+from server import ServerProcess, checked, percentile, tree_rss_mb  # noqa: E402
+
 TARGET_P95_MS = 1000.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
-
-
-def rss_mb(pid: int) -> float | None:
-    """VmRSS of one process, in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
-
-
-class Server:
-    """`caudal server start` on a SQLite file of its own, in its own process group."""
-
-    def __init__(self, work: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.database_url = f"sqlite:///{work / 'caudal.db'}"
-        self.log = open(work / "server.log", "wb")  # noqa: SIM115 - closed in stop
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> Server:
-        self.process = subprocess.Popen(
-            [CAUDAL, "server", "start", "--port", str(self.port), "--database-url",
-             self.database_url], stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"The server did not start: {Path(self.log.name).read_text()[-2000:]}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-
-def checked(response: httpx.Response) -> Any:
-    if response.status_code >= 300:
-        raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text}")
-    return response.json() if response.content else None
 
 
 class Follower(threading.Thread):
@@ -133,15 +61,18 @@ class Follower(threading.Thread):
 
 
 def case(n_streams: int, lines: int, interval_s: float) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as work, Server(Path(work)) as server, \
+    with tempfile.TemporaryDirectory() as work, \
+            ServerProcess(f"sqlite:///{Path(work) / 'caudal.db'}", Path(work)) as server, \
             httpx.Client(base_url=server.url, timeout=30) as api:
         assert server.process is not None
-        checked(api.post("/api/projects", json={"name": "bench"}))
+        checked(api.post("/api/projects", json={"name": "bench"}), 201)
         flow = checked(api.post("/api/flows/register", json={
-            "project": "bench", "name": "logs", "hash": "h1", "serialized": {"parameters": []}}))
-        run_id = checked(api.post("/api/flow-runs", json={"flow_id": flow["flow_id"]}))["id"]
+            "project": "bench", "name": "logs", "hash": "h1", "serialized": {"parameters": []}}),
+            201)
+        run_id = checked(api.post("/api/flow-runs", json={"flow_id": flow["flow_id"]}),
+                         201)["id"]
         time.sleep(1.0)
-        rss_before = rss_mb(server.process.pid)
+        rss_before = tree_rss_mb(server.process.pid)
         followers = [Follower(server.url, run_id) for _ in range(n_streams)]
         for follower in followers:
             follower.start()
@@ -154,15 +85,15 @@ def case(n_streams: int, lines: int, interval_s: float) -> dict[str, Any]:
             body = [{"flow_run_id": run_id, "level": 20, "message": message,
                      "timestamp": datetime.now(UTC).isoformat()}]
             sent[message] = time.perf_counter()
-            checked(api.post("/api/logs", json=body))
+            checked(api.post("/api/logs", json=body), 200)
             acked[message] = time.perf_counter()
             time.sleep(interval_s)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and any(len(f.arrived) < lines for f in followers):
             time.sleep(0.05)
-        rss_open = rss_mb(server.process.pid)
-        checked(api.post(f"/api/flow-runs/{run_id}/state", json={"state": "Running"}))
-        checked(api.post(f"/api/flow-runs/{run_id}/state", json={"state": "Success"}))
+        rss_open = tree_rss_mb(server.process.pid)
+        checked(api.post(f"/api/flow-runs/{run_id}/state", json={"state": "Running"}), 200)
+        checked(api.post(f"/api/flow-runs/{run_id}/state", json={"state": "Success"}), 200)
         for follower in followers:
             follower.join(30)
         from_ack = [(f.arrived[m] - acked[m]) * 1000 for f in followers for m in acked
