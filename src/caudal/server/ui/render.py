@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from caudal.server.ui.session import Viewer, csrf_token
 from caudal.server.ui.svg import state_class
 
-__all__ = ["CSP", "TZ_COOKIE", "compress", "page", "root_of", "zone_of", "zone_names"]
+__all__ = ["CSP", "TZ_COOKIE", "compress", "page", "parts", "root_of", "zone_of", "zone_names"]
 
 HERE = Path(__file__).parent
 GZIP_MIN_BYTES = 2048
@@ -119,24 +119,32 @@ _env.globals["state_class"] = state_class
 _env.globals["span"] = span
 
 
+def _context(request: Request, **values: Any) -> dict[str, Any]:
+    zone = zone_of(request)
+    return {"root": root_of(request), "request_path": request.url.path, "zone": zone,
+            "zone_name": str(zone), "version": request.app.state.version,
+            "when": lambda value, seconds=True: when(value, zone, seconds), **values}
+
+
 def page(request: Request, template: str, viewer: Viewer | None, status_code: int = 200,
          **values: Any) -> HTMLResponse:
     """Render ``template`` with what every page needs: the way to the root, the viewer, the
     CSRF token, the zone and its formatter."""
     response = HTMLResponse("", status_code=status_code)
-    zone = zone_of(request)
-    context = {
-        "root": root_of(request), "viewer": viewer, "request_path": request.url.path,
-        "csrf": csrf_token(request, response), "zone": zone, "zone_name": str(zone),
-        "zones": zone_names(), "auth_required": request.app.state.settings.auth_required,
-        "version": request.app.state.version,
-        "when": lambda value, seconds=True: when(value, zone, seconds),
-        **values,
-    }
+    context = _context(request, viewer=viewer, csrf=csrf_token(request, response),
+                       zones=zone_names(),
+                       auth_required=request.app.state.settings.auth_required, **values)
     response.body = response.render(_env.get_template(template).render(context))
     compress(request, response)
     secure_headers(response)
     return response
+
+
+def parts(request: Request, template: str, names: tuple[str, ...], **values: Any
+          ) -> dict[str, str]:
+    """The macros ``names`` of ``template``, each rendered (a live page swaps them in)."""
+    module = _env.get_template(template).make_module(_context(request, **values))
+    return {name: str(getattr(module, name)()) for name in names}
 
 
 def compress(request: Request, response: Any) -> None:

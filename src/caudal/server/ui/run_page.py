@@ -16,7 +16,7 @@ from caudal.server.errors import NotFound
 from caudal.server.services import agents, flow_runs, logs, waits
 from caudal.server.services.common import utcnow
 from caudal.server.ui import queries, svg
-from caudal.server.ui.render import _env, compress, page, root_of, secure_headers, zone_of
+from caudal.server.ui.render import compress, page, parts, root_of, secure_headers, zone_of
 from caudal.server.ui.routing import see
 from caudal.wire.auth import Role
 from caudal.wire.runs import FlowRun
@@ -29,6 +29,8 @@ FIRST_LOG_LINES = 500
 """Log lines the page is rendered with; the rest come live, or from the download."""
 CHILD_ROWS = 500
 """Mapped children drawn per expansion of the timeline."""
+LIVE_PARTS = ("summary", "timeline", "graph", "history", "children", "counts")
+"""The macros of flow_run_parts.html that a live page refreshes."""
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
 
 
@@ -75,7 +77,7 @@ def dag_of(request: Request, run: FlowRun, rows: list[queries.TaskRow]) -> Marku
     return svg.dag(nodes, drawn)
 
 
-def _parts(request: Request, run: FlowRun) -> dict[str, Any]:
+def run_values(request: Request, run: FlowRun) -> dict[str, Any]:
     db = request.app.state.db
     rows = queries.task_rows(db, run.id)
     waiting = STATE_KINDS.get(run.state) is StateKind.PENDING
@@ -106,7 +108,7 @@ def run_page(request: Request, flow_run_id: str,
     lines, cursor = logs.query_logs(db, run.id, level=min_level, text=q or None,
                                     limit=FIRST_LOG_LINES)
     more = len(lines) == FIRST_LOG_LINES
-    return page(request, "flow_run.html", viewer, **_parts(request, run), parent=parent,
+    return page(request, "flow_run.html", viewer, **run_values(request, run), parent=parent,
                 agent_name=agent_name, lines=lines, cursor=cursor or "", more_lines=more,
                 level=level.upper() if level.upper() in LEVELS else "DEBUG", levels=LEVELS,
                 min_level=min_level, query=q or "", may_run=viewer.may(Role.RUNNER),
@@ -118,24 +120,13 @@ def run_live(request: Request, flow_run_id: str) -> JSONResponse:
     """The page's changing parts, rendered, for its script to swap in while the run is live."""
     see(request)
     run = flow_runs.get_flow_run(request.app.state.db, flow_run_id)
-    parts = _parts(request, run)
-    template = _env.get_template("flow_run_parts.html")
-    module = template.make_module({"root": root_of(request), "when": _when(request),
-                                   "may_run": True, **parts})
-    response = JSONResponse({"state": run.state, "finished": parts["finished"],
-                             "parts": {name: str(getattr(module, name)())
-                                       for name in ("summary", "timeline", "graph", "history",
-                                                    "children", "counts")}})
+    values = run_values(request, run)
+    response = JSONResponse({"state": run.state, "finished": values["finished"],
+                             "parts": parts(request, "flow_run_parts.html", LIVE_PARTS,
+                                            **values)})
     compress(request, response)
     secure_headers(response)
     return response
-
-
-def _when(request: Request) -> Any:
-    from caudal.server.ui.render import when
-
-    zone = zone_of(request)
-    return lambda value, seconds=True: when(value, zone, seconds)
 
 
 @router.get("/flow-runs/{flow_run_id}/gantt", response_class=HTMLResponse)
