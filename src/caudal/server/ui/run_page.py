@@ -78,13 +78,16 @@ def dag_of(request: Request, run: FlowRun, rows: list[queries.TaskRow]) -> Marku
 
 
 def run_values(request: Request, run: FlowRun) -> dict[str, Any]:
+    """What the run's page and its live parts show: tasks, pictures, history, children."""
     db = request.app.state.db
     rows = queries.task_rows(db, run.id)
     waiting = STATE_KINDS.get(run.state) is StateKind.PENDING
-    return {"run": run, "why": waits.why_waiting(db, run.id).reasons if waiting else [], "rows": rows, "gantt": gantt_of(request, run, rows),
-            "dag": dag_of(request, run, rows), "log_count": queries.log_counts(db, run.id),
+    return {"run": run, "rows": rows, "finished": finished(run),
+            "why": waits.why_waiting(db, run.id).reasons if waiting else [],
+            "gantt": gantt_of(request, run, rows), "dag": dag_of(request, run, rows),
+            "log_count": queries.log_counts(db, run.id),
             "state_history": flow_runs.list_states(db, run.id),
-            "children_runs": queries.children_of(db, run.id), "finished": finished(run)}
+            "children_runs": queries.children_of(db, run.id)}
 
 
 @router.get("/flow-runs/{flow_run_id}", response_class=HTMLResponse)
