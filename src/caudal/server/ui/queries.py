@@ -17,9 +17,9 @@ from caudal.server.services.flow_runs import flow_run_out, runs_query
 from caudal.wire.runs import FlowRun
 from caudal.wire.states import FAILED_STATES
 
-__all__ = ["LogCounts", "StripRun", "TaskRow", "child_task_runs", "children_of", "failures_since", "flow_tasks", "last_runs_by_group",
-           "late_runs", "log_counts", "runs_in_flight", "state_counts_since", "task_rows",
-           "upcoming_runs"]
+__all__ = ["LogCounts", "StripRun", "TaskRow", "child_task_runs", "children_of",
+           "failures_since", "flow_tasks", "last_runs_by_group", "late_runs", "log_counts",
+           "runs_in_flight", "state_counts_since", "task_rows", "upcoming_runs"]
 
 runs = models.flow_runs
 logs = models.logs
