@@ -71,6 +71,9 @@ class ParameterField:
 
     @property
     def default_text(self) -> str:
+        """The default as the form shows it; an empty text default is shown as ``""``."""
+        if self.default == "" and self.kind == "text":
+            return '""'
         return _as_text(self.default, self.kind)
 
 
