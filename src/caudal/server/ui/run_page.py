@@ -149,6 +149,7 @@ def children_gantt(request: Request, flow_run_id: str, task: str = Query(max_len
         body += (f'<a class="more" href="{root_of(request)}flow-runs/{run.id}/gantt?task='
                  f'{quote(task, safe="")}&amp;offset={following}">Next children</a>')
     response = HTMLResponse(body)
+    compress(request, response)
     secure_headers(response)
     return response
 
