@@ -132,7 +132,7 @@ def start_session(request: Request, response: Response, key_id: str) -> None:
                         httponly=True, samesite="lax", secure=_secure(request), path="/")
     # A new session gets a new CSRF token: one seen before the login is worth nothing.
     response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(24), httponly=True,
-                        samesite="strict", secure=_secure(request), path="/")
+                        samesite="lax", secure=_secure(request), path="/")
 
 
 def end_session(response: Response) -> None:
@@ -145,7 +145,7 @@ def csrf_token(request: Request, response: Response) -> str:
     token = request.cookies.get(CSRF_COOKIE)
     if not token:
         token = secrets.token_urlsafe(24)
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax",
                             secure=_secure(request), path="/")
     return token
 
