@@ -267,3 +267,17 @@ def test_waiting_runs_say_why_and_parents_and_children_link_both_ways(
     assert f'href="../flow-runs/{child["id"]}"' in parent_page
     child_page = api.get(f"/flow-runs/{child['id']}").text
     assert f'href="../flow-runs/{world["run_id"]}"' in child_page
+
+
+def test_live_parts_are_sent_only_when_they_change(api: httpx.Client,
+                                                  world: dict[str, Any]) -> None:
+    path = f"/flow-runs/{world['run_id']}/live"
+    first = api.get(path).json()
+    assert set(first["parts"]) == set(first["fingerprints"]) >= {"summary", "graph", "timeline"}
+    have = ",".join(f"{name}:{value}" for name, value in first["fingerprints"].items())
+    assert api.get(path, params={"have": have}).json()["parts"] == {}
+    set_state(api, world["run_id"], "Scheduled")  # a restart: the summary and history change
+    changed = api.get(path, params={"have": have}).json()
+    assert {"summary", "history"} <= set(changed["parts"])
+    assert "graph" not in changed["parts"]
+    assert "Scheduled" in changed["parts"]["summary"]

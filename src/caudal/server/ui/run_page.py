@@ -3,6 +3,7 @@ children), its live parts for the page's script, the list of runs, and the log d
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -53,7 +54,7 @@ def gantt_of(request: Request, run: FlowRun, rows: list[queries.TaskRow]) -> Mar
                       child_states=row.child_states or {},
                       href=None)
              for row in rows]
-    return svg.gantt(spans, now=timeline_end(run), tz=zone_of(request),
+    return svg.gantt(spans, now=timeline_end(run), tz=zone_of(request), id_prefix="tl",
                      expand_href=lambda s: f"{root}flow-runs/{run.id}/gantt?task="
                                            f"{quote(s.key, safe='')}")
 
@@ -74,7 +75,8 @@ def dag_of(request: Request, run: FlowRun, rows: list[queries.TaskRow]) -> Marku
                               mapped=slug in mapped or bool(row and row.children),
                               title=title))
     drawn = [(str(e.get("upstream")), str(e.get("downstream")), e.get("key")) for e in edges]
-    return svg.dag(nodes, drawn)
+    # A fixed id prefix: the same graph draws the same text, so a live page sees no change.
+    return svg.dag(nodes, drawn, id_prefix="dag")
 
 
 def run_values(request: Request, run: FlowRun) -> dict[str, Any]:
@@ -118,15 +120,28 @@ def run_page(request: Request, flow_run_id: str,
                 failed=run.state in FAILED_STATES)
 
 
+def fingerprint(html: str) -> str:
+    return hashlib.sha256(html.encode()).hexdigest()[:16]
+
+
 @router.get("/flow-runs/{flow_run_id}/live")
-def run_live(request: Request, flow_run_id: str) -> JSONResponse:
-    """The page's changing parts, rendered, for its script to swap in while the run is live."""
+def run_live(request: Request, flow_run_id: str,
+             have: str = Query("", max_length=1000)) -> JSONResponse:
+    """The page's changing parts, rendered, for its script to swap in while the run is live.
+
+    ``have`` lists the parts the page holds as ``name:fingerprint`` pairs; a part that has
+    not changed since is left out (a big run's graph is not sent again every 2 s).
+    """
     see(request)
     run = flow_runs.get_flow_run(request.app.state.db, flow_run_id)
     values = run_values(request, run)
+    held = dict(pair.partition(":")[::2] for pair in have.split(",") if ":" in pair)
+    rendered = parts(request, "flow_run_parts.html", LIVE_PARTS, **values)
+    prints = {name: fingerprint(html) for name, html in rendered.items()}
     response = JSONResponse({"state": run.state, "finished": values["finished"],
-                             "parts": parts(request, "flow_run_parts.html", LIVE_PARTS,
-                                            **values)})
+                             "parts": {name: html for name, html in rendered.items()
+                                       if held.get(name) != prints[name]},
+                             "fingerprints": prints})
     compress(request, response)
     secure_headers(response)
     return response
@@ -143,7 +158,8 @@ def children_gantt(request: Request, flow_run_id: str, task: str = Query(max_len
     spans = [svg.Span(key=f"{task}[{c.map_index}]", label=f"{c.task_name or task}"
                       f"[{c.map_index}]", state=c.state, start=c.start_time, end=c.end_time)
              for c in children[:CHILD_ROWS]]
-    body = str(svg.gantt(spans, now=timeline_end(run), tz=zone_of(request)))
+    body = str(svg.gantt(spans, now=timeline_end(run), tz=zone_of(request),
+                         id_prefix=f"tl{offset}"))
     if len(children) > CHILD_ROWS:
         following = children[CHILD_ROWS].map_index
         body += (f'<a class="more" href="{root_of(request)}flow-runs/{run.id}/gantt?task='

@@ -88,16 +88,21 @@
     let stream = null;
     let timer = null;
 
+    // The parts the page holds, by fingerprint: the server sends only those that changed.
+    const held = {};
     const refresh = async () => {
       try {
-        const response = await fetch(`${root}flow-runs/${encodeURIComponent(runId)}/live`,
-                                     {credentials: "same-origin"});
+        const have = Object.entries(held).map(([name, print]) => `${name}:${print}`).join(",");
+        const response = await fetch(
+          `${root}flow-runs/${encodeURIComponent(runId)}/live?have=${encodeURIComponent(have)}`,
+          {credentials: "same-origin"});
         if (!response.ok) return;
         const data = await response.json();
         for (const [name, html] of Object.entries(data.parts)) {
           const part = live.querySelector(`[data-part="${name}"]`);
           if (part) part.innerHTML = html;  // rendered and escaped by the server
         }
+        Object.assign(held, data.fingerprints);
         if (data.finished && !finished) {
           finished = true;
           for (const button of live.querySelectorAll("button.danger")) button.disabled = true;
