@@ -20,6 +20,7 @@ import argparse
 import csv
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,26 @@ def count_data_rows(report: Path) -> int:
         return sum(1 for _ in csv.reader(file)) - 1
 
 
+def run_until_stopped(command: list[str], run_dir: Path, env: dict[str, str]) -> int:
+    """Run ``caudal up`` until it ends; its exit code (0 when it was asked to stop).
+
+    Ctrl-C reaches it (and its server and agent) from the terminal. A SIGINT or SIGTERM
+    sent to this script alone is passed on as SIGTERM, so that nothing outlives it.
+    """
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    process = subprocess.Popen(command, cwd=run_dir, env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.send_signal(signal.SIGTERM)  # caudal up ignores it if already stopping
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=4200, help="the server's port")
@@ -67,10 +88,7 @@ def main() -> int:
     with serve() as api:
         # tasks.py reads RANDOMUSER_URL when the run imports it; the agent passes it on.
         env["RANDOMUSER_URL"] = api.url
-        try:
-            code = subprocess.run(command, cwd=run_dir, env=env).returncode
-        except KeyboardInterrupt:  # caudal up stops its agent and server itself
-            code = 0
+        code = run_until_stopped(command, run_dir, env)
     if code != 0:
         print("The 'Users report' flow run did not succeed; see the log above.", file=sys.stderr)
         return 1

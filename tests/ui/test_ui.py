@@ -321,8 +321,10 @@ def test_cancel_several_runs_at_once(ui: dict[str, Any], page: Page) -> None:
 def test_make_up_serves_the_tutorial_in_the_web_ui(tmp_path: Path, page: Page) -> None:
     """`make up` (examples/users_report/up.py, serving until stopped): its UI shows the
     tutorial's flow and the run it made."""
+    import contextlib
     import shutil
     import signal
+    import socket
     import threading
 
     from fixtures_storage import free_port
@@ -332,9 +334,10 @@ def test_make_up_serves_the_tutorial_in_the_web_ui(tmp_path: Path, page: Page) -
                     example, ignore=shutil.ignore_patterns("__pycache__", "report.csv"))
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "CAUDAL_HOME")}
+    # Its own process group, killed at the end should anything of it be left.
     process = subprocess.Popen([sys.executable, "up.py", "--port", str(port)], cwd=example,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+                               text=True, start_new_session=True)
     printed: list[str] = []
     reader = threading.Thread(target=lambda: printed.extend(iter(process.stdout.readline, "")),
                               daemon=True)
@@ -354,9 +357,19 @@ def test_make_up_serves_the_tutorial_in_the_web_ui(tmp_path: Path, page: Page) -
             "Dados salvos em report.csv com sucesso!")
         no_errors(page)
     finally:
-        process.send_signal(signal.SIGINT)
+        # To this script alone, as a supervisor stops it: it passes the signal on.
+        process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=60)
+            process.wait(timeout=120)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            pass
+        stopped = process.poll() is not None
+        with contextlib.suppress(ProcessLookupError):  # nothing of it may outlive the test
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+        reader.join(timeout=10)
+    assert stopped, "up.py did not stop on SIGTERM"
+    # caudal up was told too, and stopped its agent and server in order.
+    assert "Stopping the agent, then the server..." in "".join(printed), "".join(printed)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()

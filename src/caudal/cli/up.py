@@ -170,6 +170,8 @@ def up(port: int, database_url: str | None, paths: tuple[str, ...], project: str
     stopping = {"asked": False}
 
     def on_signal(signum: int, frame: Any) -> None:
+        if stopping["asked"]:
+            return  # already stopping: a second signal must not cut the agent's grace short
         stopping["asked"] = True
         raise KeyboardInterrupt
 
@@ -208,6 +210,7 @@ def up(port: int, database_url: str | None, paths: tuple[str, ...], project: str
     except KeyboardInterrupt:
         click.echo("Stopping the agent, then the server...")
     finally:
+        stopping["asked"] = True
         if agent is not None:
             agent.stop(timeout=60)
         server.stop(timeout=30)
