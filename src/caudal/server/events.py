@@ -39,6 +39,11 @@ class RunChange:
         """Whether an agent may take the run now or later."""
         return self.state in CLAIMABLE_STATES
 
+    @classmethod
+    def of(cls, run: Any) -> RunChange:
+        """The state a run (a ``FlowRun``) is in now, as a change to it."""
+        return cls(run.id, run.state, run.state_message, run.state_timestamp)
+
     def as_json(self) -> dict[str, Any]:
         return {"flow_run_id": self.flow_run_id, "state": self.state, "message": self.message,
                 "timestamp": self.timestamp.isoformat()}

@@ -22,6 +22,7 @@ from caudal.server.api.deps import (
     write,
 )
 from caudal.server.db.engine import Database
+from caudal.server.events import RunChange
 from caudal.server.services import flow_runs, logs, states, task_runs, waits
 from caudal.wire._base import Page
 from caudal.wire.logs import LogRecord
@@ -157,9 +158,7 @@ async def watch_flow_run(flow_run_id: str, request: Request,
     async def stream() -> AsyncIterator[str]:
         deadline = anyio.current_time() + max_s
         try:
-            current = {"flow_run_id": run.id, "state": run.state,
-                       "message": run.state_message,
-                       "timestamp": run.state_timestamp.isoformat()}
+            current = RunChange.of(run).as_json()
             while True:
                 yield f"event: state\ndata: {json.dumps(current)}\n\n"
                 if STATE_KINDS[current["state"]] is StateKind.FINISHED:

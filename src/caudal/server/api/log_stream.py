@@ -23,6 +23,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter
 
 from caudal.server.api.deps import AUTH_ERRORS, VIEWER, database, error
+from caudal.server.api.flow_runs import KEEP_ALIVE_S
 from caudal.server.db.engine import Database
 from caudal.server.errors import NotFound
 from caudal.server.events import LogsWritten, RunChange
@@ -35,8 +36,6 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/api/flow-runs", tags=["flow runs"], responses=AUTH_ERRORS)
 
-KEEP_ALIVE_S = 15.0
-"""A stream sends a comment this often when nothing happens, so proxies keep it."""
 IDLE_READ_S = 2.0
 """A stream nothing woke reads again this often: lines (and states) written by another server
 process on the same database are announced only in that process."""
@@ -131,11 +130,6 @@ def _event(name: str, data: Any, event_id: str | None = None) -> str:
     return f"{head}event: {name}\ndata: {text}\n\n"
 
 
-def _state(run: Any) -> dict[str, Any]:
-    return {"flow_run_id": run.id, "state": run.state, "message": run.state_message,
-            "timestamp": run.state_timestamp.isoformat()}
-
-
 @router.get("/{flow_run_id}/logs/stream", dependencies=[VIEWER], responses={
     404: error("No flow run has that id."),
     200: {"description": "Server-Sent Events: the run's log lines after the cursor, then "
@@ -197,7 +191,7 @@ async def stream_logs(flow_run_id: str, request: Request,
 
     async def stream() -> AsyncIterator[str]:
         deadline = anyio.current_time() + max_s
-        state = _state(run)
+        state = RunChange.of(run).as_json()
         end_at = ending(state, run.state_timestamp)
         try:
             yield _event("state", state)
@@ -245,7 +239,7 @@ async def stream_logs(flow_run_id: str, request: Request,
                                                             flow_run_id)
                     if (latest.state, latest.state_timestamp) != (
                             state["state"], datetime.fromisoformat(state["timestamp"])):
-                        state = _state(latest)
+                        state = RunChange.of(latest).as_json()
                         yield _event("state", state)
                         last_sent = anyio.current_time()
                         end_at = ending(state) if end_at is None else end_at
