@@ -121,6 +121,7 @@ def test_every_page_opens_without_errors(ui: dict[str, Any], page: Page, screens
     expect(page.locator("table.agents")).to_contain_text("ui-agent")
     page.goto(ui["url"] + f"flow-runs/{run_id}")
     expect(page.locator("[data-part=summary] .state")).to_have_text("Success")
+    expect(page.locator("section[aria-label=Details]")).to_contain_text("ui-agent")
     expect(page.locator("svg").first).to_be_visible()
     no_errors(page)
 

@@ -504,7 +504,7 @@ class Client:
                 TimedOut, TriggerFailed), or it changed meanwhile.
             ObjectNotFound: no such flow run.
         """
-        from caudal.wire.states import FAILED_STATES
+        from caudal.wire.states import FAILED_STATES, RESTARTED_MESSAGE
 
         run = self.get_flow_run(flow_run_id)
         if run.state not in FAILED_STATES:
@@ -512,7 +512,7 @@ class Client:
                               "run restarts from where it failed.", status_code=409)
         data = self._call("POST", f"/api/flow-runs/{flow_run_id}/state", json_body={
             "state": "Scheduled", "version": run.version,
-            "message": "Restarted: the task runs that did not succeed run again."})
+            "message": RESTARTED_MESSAGE})
         return self._parse(FlowRun, data, "a flow run")
 
     def delete_flow_run(self, flow_run_id: str) -> bool:

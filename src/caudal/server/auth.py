@@ -82,15 +82,15 @@ async def caller_role(request: Request) -> Role:
     if not state.settings.auth_required:
         return Role.ADMIN
     key = key_from(request)
-    if key is None and request.method in ("GET", "HEAD") and \
-            request.cookies.get("caudal_session"):
+    if key is None and request.method in ("GET", "HEAD"):
         # The web UI's pages read the API (live logs and states) with their session: reads
         # only, so a forged cross-site request can change nothing.
-        from caudal.server.ui.session import viewer_of
+        from caudal.server.ui.session import SESSION_COOKIE, viewer_of
 
-        viewer = await anyio.to_thread.run_sync(viewer_of, request)
-        if viewer is not None:
-            return viewer.role
+        if request.cookies.get(SESSION_COOKIE):
+            viewer = await anyio.to_thread.run_sync(viewer_of, request)
+            if viewer is not None:
+                return viewer.role
     if key is None:
         raise Unauthorized("This server requires an API key: send 'Authorization: Bearer "
                            "<key>' (set CAUDAL_API_KEY for the CLI). An admin creates keys "

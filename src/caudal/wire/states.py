@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["CLAIMABLE_STATES", "StateKind", "STATE_KINDS", "FAILED_STATES", "SUCCESS_STATES", "kind_of",
-           "is_finished"]
+__all__ = ["CLAIMABLE_STATES", "StateKind", "STATE_KINDS", "FAILED_STATES", "RESTARTED_MESSAGE",
+           "SUCCESS_STATES", "kind_of", "is_finished"]
 
 
 class StateKind(StrEnum):
@@ -54,6 +54,8 @@ CLAIMABLE_STATES = frozenset({"Scheduled", "Retrying", "Resume"})
 """Every state name a run or task run can be in, with its kind."""
 
 FAILED_STATES = frozenset({"Failed", "TimedOut", "TriggerFailed", "ValidationFailed"})
+RESTARTED_MESSAGE = "Restarted: the task runs that did not succeed run again."
+"""The message of the Scheduled state a failed run is restarted with (client and web UI)."""
 SUCCESS_STATES = frozenset({"Success", "Cached", "Mapped", "Skipped", "Looped"})
 
 

@@ -16,12 +16,11 @@ from caudal.server.ui.login import safe_next
 from caudal.server.ui.routing import Refused, act, back_to
 from caudal.wire.auth import Role
 from caudal.wire.runs import FlowRunCreate, StateSet
-from caudal.wire.states import FAILED_STATES
+from caudal.wire.states import FAILED_STATES, RESTARTED_MESSAGE
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-RESTARTED = "Restarted: the task runs that did not succeed run again."
 MAX_BULK = 500
 
 
@@ -48,7 +47,7 @@ def restart(db: object, flow_run_id: str) -> None:
         raise Refused(f"Flow run '{run.name}' is {run.state}: only a failed run restarts "
                       "from where it failed.", 409)
     states.set_flow_run_state(db, flow_run_id, StateSet(  # type: ignore[arg-type]
-        state="Scheduled", version=run.version, message=RESTARTED))
+        state="Scheduled", version=run.version, message=RESTARTED_MESSAGE))
 
 
 @router.post("/flow-runs/{flow_run_id}/cancel")

@@ -17,7 +17,16 @@ from caudal.server.errors import NotFound
 from caudal.server.services import agents, flow_runs, logs, waits
 from caudal.server.services.common import utcnow
 from caudal.server.ui import queries, svg
-from caudal.server.ui.render import compress, page, parts, root_of, secure_headers, zone_of
+from caudal.server.ui.render import (
+    LEVEL_NAMES,
+    compress,
+    level_name,
+    page,
+    parts,
+    root_of,
+    secure_headers,
+    zone_of,
+)
 from caudal.server.ui.routing import see
 from caudal.wire.auth import Role
 from caudal.wire.runs import FlowRun
@@ -32,7 +41,8 @@ CHILD_ROWS = 500
 """Mapped children drawn per expansion of the timeline."""
 LIVE_PARTS = ("summary", "timeline", "graph", "history", "children", "counts")
 """The macros of flow_run_parts.html that a live page refreshes."""
-LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
+LEVELS = {name: number for number, name in LEVEL_NAMES.items()}
+"""The log levels the page filters by, by name."""
 
 
 def finished(run: FlowRun) -> bool:
@@ -107,8 +117,11 @@ def run_page(request: Request, flow_run_id: str,
             parent = None
     agent_name = None
     if run.agent_id:
-        agent_name = next((a.name for a in agents.list_agents(db) if a.id == run.agent_id),
-                          None)
+        with db.read() as conn:
+            try:
+                agent_name = agents.agent_row(conn, run.agent_id).name
+            except NotFound:  # an agent deleted since
+                agent_name = None
     min_level = LEVELS.get(level.upper(), 10)
     lines, cursor = logs.query_logs(db, run.id, level=min_level, text=q or None,
                                     limit=FIRST_LOG_LINES)
@@ -176,7 +189,6 @@ def download_logs(request: Request, flow_run_id: str) -> StreamingResponse:
     see(request)
     db = request.app.state.db
     run = flow_runs.get_flow_run(db, flow_run_id)
-    names = {v: k for k, v in LEVELS.items()}
 
     def lines() -> Iterator[bytes]:
         cursor = None
@@ -184,7 +196,7 @@ def download_logs(request: Request, flow_run_id: str) -> StreamingResponse:
             page_, cursor = logs.query_logs(db, run.id, cursor=cursor, limit=5000)
             for line in page_:
                 stamp = line.timestamp.astimezone(UTC).isoformat()
-                level = names.get(line.level, str(line.level))
+                level = level_name(line.level)
                 where = f" {line.task_slug}" if line.task_slug else ""
                 if line.task_slug and line.map_index is not None and line.map_index >= 0:
                     where += f"[{line.map_index}]"

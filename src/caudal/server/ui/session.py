@@ -15,7 +15,6 @@ HttpOnly cookie, written into the page, and sent back as the ``csrf`` form field
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import secrets
@@ -68,10 +67,8 @@ class Sealer:
 
         with self._lock:
             if self._fernet is None:
-                base = request.app.state.secret_box.derived_key(b"caudal ui sessions")
-                key = base or secrets.token_bytes(32)
-                self._fernet = Fernet(base64.urlsafe_b64encode(
-                    hmac.new(key, b"caudal ui sessions", hashlib.sha256).digest()))
+                key = request.app.state.secret_box.derived_key(b"caudal ui sessions")
+                self._fernet = Fernet(base64.urlsafe_b64encode(key or secrets.token_bytes(32)))
             return self._fernet
 
     def clear(self) -> None:
